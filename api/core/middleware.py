@@ -1,0 +1,53 @@
+"""Makes every error response JSON: Django's own 404/405/500 pages (unmatched URLs,
+method not allowed, uncaught exceptions, DEBUG pages) become the error envelope."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+
+from api.core.envelope import _code_for, json_error_response
+
+logger = logging.getLogger("api.errors")
+
+_DJANGO_HTTP_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
+
+_MESSAGES = {
+    400: "Bad request.",
+    403: "Permission denied.",
+    404: "Not found.",
+    405: "Method not allowed.",
+    500: "Internal server error.",
+}
+
+
+class JsonErrorMiddleware:
+    """Replaces non-JSON error responses (status ≥ 400) outside the admin with the
+    envelope. Bodies that are JSON already (ours) and the admin's pages pass through."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or request.path.startswith("/admin/"):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        status = response.status_code
+        message = _MESSAGES.get(status, response.reason_phrase or "Error.")
+        if status == 405 and response.has_header("Allow"):
+            message = f"Method not allowed; allowed: {response['Allow']}."
+        replacement = json_error_response(status, _code_for(status), message)
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                replacement[header] = value
+        return replacement
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if request.path.startswith("/admin/") or isinstance(exception, _DJANGO_HTTP_ERRORS):
+            return None  # Django turns these into 4xx responses; __call__ makes them JSON
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return json_error_response(500, "internal_error", "Internal server error.")

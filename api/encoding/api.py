@@ -1,0 +1,23 @@
+"""Internal endpoints: the signed callback of workers and the operator."""
+
+from ninja import Router, Schema
+
+from api.encoding.services import callback_receive
+
+router = Router()
+
+
+class CallbackOutcome(Schema):
+    job_id: str
+    phase: str
+    progress: float
+    applied: bool
+
+
+@router.post("/callbacks", response={200: CallbackOutcome}, auth=None, url_name="encoding_callback")
+def receive_callback(request):
+    """Standard Webhooks callback (``webhook-id``, ``webhook-timestamp``,
+    ``webhook-signature``); body ``{type, timestamp, data}``. 401 for a bad signature or
+    a stale timestamp; a repeated ``webhook-id`` gets the same answer, no second effect.
+    """
+    return callback_receive(body=request.body, headers=request.headers)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EncodingConfig(AppConfig):
+    name = "api.encoding"
+    label = "encoding"

@@ -1,0 +1,62 @@
+"""Encoding backends: where EncodingJobs run.
+
+- ``local`` (embedded default): the worker command as a local subprocess, bounded pool;
+- ``kubernetes``: an EncodingJob custom resource for the operator (a later issue).
+
+``ENCODING_BACKEND`` picks one; :func:`get_backend` returns the process-wide instance.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from uuid import UUID
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+class EncodingBackend(ABC):
+    name: str
+
+    @abstractmethod
+    def submit(self, job_id: UUID) -> None:
+        """Start (or queue) the job. Idempotent: a job already running is left alone."""
+
+    @abstractmethod
+    def cancel(self, job_id: UUID) -> None:
+        """Stop the job's worker if it runs; a no-op otherwise."""
+
+    @abstractmethod
+    def resume(self) -> int:
+        """Pick up jobs left unfinished by a previous server process; returns how many."""
+
+
+_backend: EncodingBackend | None = None
+_lock = threading.Lock()
+
+
+def get_backend() -> EncodingBackend:
+    global _backend
+    with _lock:
+        if _backend is None or _backend.name != settings.ENCODING_BACKEND:
+            if settings.ENCODING_BACKEND == "local":
+                from api.encoding.backends.local import LocalBackend
+
+                _backend = LocalBackend()
+            else:  # settings validated the name
+                raise RuntimeError(f"unknown encoding backend {settings.ENCODING_BACKEND}")
+        return _backend
+
+
+def on_server_start() -> None:
+    """Called by the WSGI/ASGI entry points: resume jobs a restart cut off."""
+    try:
+        resumed = get_backend().resume()
+    except Exception:  # the server must come up even if the database is not ready yet
+        logger.exception("could not resume encoding jobs")
+        return
+    if resumed:
+        logger.info("resumed %d encoding job(s)", resumed)

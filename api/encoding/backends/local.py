@@ -1,0 +1,179 @@
+"""The ``local`` encoding backend: runs the worker command (``media-encode --spec
+<file>``) as a subprocess, exactly as a Kubernetes Job would run it, in a bounded pool
+(``ENCODING_LOCAL_CONCURRENCY``).
+
+Each running job holds a lease in the database (``lease_owner``/``lease_expires_at``),
+renewed while its worker runs. A server that starts resumes jobs that are unfinished and
+whose lease has lapsed: those a crash or restart cut off. Claiming is one conditional
+UPDATE, so several server processes never run the same job twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Q
+from django.utils import timezone
+
+from api.encoding.backends import EncodingBackend
+from api.encoding.models import EncodingJob, JobPhase
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 60
+RENEW_SECONDS = 15
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: the worker gets SIGTERM if the server thread that started it dies."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class LocalBackend(EncodingBackend):
+    name = "local"
+
+    def __init__(self) -> None:
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.ENCODING_LOCAL_CONCURRENCY, thread_name_prefix="encode"
+        )
+        self._procs: dict[UUID, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    # --- interface -------------------------------------------------------------------
+
+    def submit(self, job_id: UUID) -> None:
+        self._pool.submit(self._run_safely, job_id)
+
+    def cancel(self, job_id: UUID) -> None:
+        with self._lock:
+            proc = self._procs.get(job_id)
+        if proc is not None and proc.poll() is None:
+            logger.info("cancelling job %s (pid %s)", job_id, proc.pid)
+            proc.terminate()
+
+    def resume(self) -> int:
+        now = timezone.now()
+        ids = list(
+            EncodingJob.objects.filter(
+                backend=self.name, phase__in=(JobPhase.PENDING, JobPhase.RUNNING)
+            )
+            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+            .values_list("id", flat=True)
+        )
+        for job_id in ids:
+            self.submit(job_id)
+        return len(ids)
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Block until every submitted job has finished (tests, demo)."""
+        self._pool.submit(lambda: None).result(timeout)
+
+    # --- work --------------------------------------------------------------------------
+
+    def _claim(self, job_id: UUID) -> EncodingJob | None:
+        now = timezone.now()
+        claimed = (
+            EncodingJob.objects.filter(id=job_id, phase__in=(JobPhase.PENDING, JobPhase.RUNNING))
+            .filter(
+                Q(lease_expires_at__isnull=True)
+                | Q(lease_expires_at__lt=now)
+                | Q(lease_owner=self.owner)
+            )
+            .update(lease_owner=self.owner, lease_expires_at=now + timedelta(seconds=LEASE_SECONDS))
+        )
+        if not claimed:
+            return None
+        job = EncodingJob.objects.get(id=job_id)
+        EncodingJob.objects.filter(id=job_id).update(attempts=job.attempts + 1)
+        return job
+
+    def _renew(self, job_id: UUID) -> None:
+        EncodingJob.objects.filter(id=job_id, lease_owner=self.owner).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=LEASE_SECONDS)
+        )
+
+    def _release(self, job_id: UUID) -> None:
+        EncodingJob.objects.filter(id=job_id, lease_owner=self.owner).update(
+            lease_owner="", lease_expires_at=None
+        )
+
+    def _run_safely(self, job_id: UUID) -> None:
+        try:
+            self._run(job_id)
+        except Exception:
+            logger.exception("local encoding of job %s crashed", job_id)
+        finally:
+            close_old_connections()
+
+    def _run(self, job_id: UUID) -> None:
+        from api.encoding.services import encoding_job_fail
+
+        job = self._claim(job_id)
+        if job is None:
+            logger.info("job %s is finished or run elsewhere; skipping", job_id)
+            return
+        spec_dir = settings.VAR_DIR / "jobs"
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        spec_path = spec_dir / f"{job.id}.json"
+        spec_path.write_text(json.dumps(job.spec))
+        command = [*shlex.split(settings.ENCODING_WORKER_COMMAND), "--spec", str(spec_path)]
+        env = {**os.environ, "CALLBACK_SIGNING_SECRET": settings.CALLBACK_SIGNING_SECRET}
+        logger.info("job %s: running %s", job.id, shlex.join(command))
+        try:
+            proc = subprocess.Popen(
+                command, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+            )
+        except OSError as exc:
+            encoding_job_fail(
+                job_id=job.id,
+                reason="worker_unavailable",
+                message=f"Could not start the worker: {exc}",
+            )
+            self._release(job.id)
+            return
+        with self._lock:
+            self._procs[job.id] = proc
+        try:
+            while True:
+                try:
+                    code = proc.wait(timeout=RENEW_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    self._renew(job.id)
+        finally:
+            with self._lock:
+                self._procs.pop(job.id, None)
+        job.refresh_from_db()
+        if code != 0 and not job.is_terminal:
+            # the worker died without reporting (killed, crashed before its callback)
+            encoding_job_fail(
+                job_id=job.id,
+                reason="worker_failed",
+                message=f"The worker exited with code {code}.",
+            )
+        elif code == 0 and not job.is_terminal:
+            encoding_job_fail(
+                job_id=job.id,
+                reason="worker_no_result",
+                message="The worker exited without reporting a result.",
+            )
+        self._release(job.id)
+        spec_path.unlink(missing_ok=True)

@@ -1,0 +1,17 @@
+from uuid import UUID
+
+from ninja import Router
+
+from api.accounts.auth import auth_optional
+from api.playback.schemas import PlayerOut
+from api.playback.services import player_config
+from api.videos.selectors import video_get
+
+router = Router()
+
+
+@router.get("/{uuid:video_id}/player", response=PlayerOut, auth=auth_optional)
+def get_player(request, video_id: UUID):
+    """Player config: HLS master URL, MP4 fallbacks, poster, storyboard, tracks,
+    chapters, duration and status. Same visibility as the video (404 otherwise)."""
+    return player_config(request=request, video=video_get(video_id=video_id, user=request.auth))

@@ -1,0 +1,277 @@
+"""tus uploads: create, write (streaming, locked), finish (probe → source → encoding),
+terminate, expire. Protocol details (headers, status codes) live in ``views``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from api.core.errors import Gone, InvalidState, PayloadTooLarge, PodError, UnsupportedMedia
+from api.uploads.models import Upload
+from api.uploads.probe import check_media
+from api.videos.models import Video
+from api.videos.services import video_attach_source, video_fail, video_start_upload
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1024 * 1024
+#: the write lock lapses this long after its last renewal (a crashed writer frees it)
+LOCK_SECONDS = 30
+#: persist the offset (and renew the lock) at least this often while streaming
+SYNC_EVERY_BYTES = 16 * 1024 * 1024
+SYNC_EVERY_SECONDS = 5.0
+
+
+class UploadLocked(PodError):
+    """Another request is writing this upload (tus: 423 Locked, as tusd answers)."""
+
+    status, code, default_message = 423, "upload_locked", "Another request is writing this upload."
+
+
+class OffsetMismatch(PodError):
+    status, code = 409, "offset_mismatch"
+    default_message = "Upload-Offset does not match the stored offset."
+
+
+class ChecksumMismatch(PodError):
+    """tus §checksum: the body does not match Upload-Checksum (HTTP 460)."""
+
+    status, code, default_message = 460, "checksum_mismatch", "Checksum mismatch."
+
+
+def _expiry():
+    return timezone.now() + timedelta(seconds=settings.UPLOAD_EXPIRATION_SECONDS)
+
+
+@transaction.atomic
+def upload_create(
+    *, owner, video: Video, length: int, filename: str, metadata_header: str
+) -> Upload:
+    """Start an upload of ``video``'s source: raises PayloadTooLarge (413) past
+    ``UPLOAD_MAX_SIZE``, InvalidState (409) when the video no longer takes a source,
+    UploadLocked (423) when another upload of the video is being written. Unfinished
+    earlier uploads of the video are superseded (deleted)."""
+    if length > settings.UPLOAD_MAX_SIZE:
+        raise PayloadTooLarge(
+            f"Upload-Length {length} exceeds the maximum of {settings.UPLOAD_MAX_SIZE} bytes.",
+            code="upload_too_large",
+        )
+    video_start_upload(video=video)
+    now = timezone.now()
+    previous = Upload.objects.select_for_update().filter(video=video, completed_at__isnull=True)
+    for old in previous:
+        if old.locked_until and old.locked_until > now:
+            raise UploadLocked("Another upload of this video is being written.")
+        _delete(old)
+    Path(settings.UPLOAD_SPOOL_DIR).mkdir(parents=True, exist_ok=True)
+    upload = Upload.objects.create(
+        video=video,
+        owner=owner,
+        length=length,
+        filename=filename[:255],
+        metadata_header=metadata_header,
+        expires_at=_expiry(),
+    )
+    upload.spool_path.touch()
+    return upload
+
+
+def _delete(upload: Upload) -> None:
+    upload.spool_path.unlink(missing_ok=True)
+    upload.delete()
+
+
+def upload_check_alive(upload: Upload) -> None:
+    """Raises Gone (410) for an expired unfinished upload, deleting its bytes."""
+    if not upload.is_complete and upload.expires_at <= timezone.now():
+        _delete(upload)
+        raise Gone("This upload has expired.", code="upload_expired")
+
+
+def _acquire(upload: Upload) -> str:
+    token = secrets.token_hex(16)
+    now = timezone.now()
+    got = (
+        Upload.objects.filter(id=upload.id)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .update(lock_token=token, locked_until=now + timedelta(seconds=LOCK_SECONDS))
+    )
+    if not got:
+        raise UploadLocked()
+    return token
+
+
+def _store_offset(upload: Upload, token: str, offset: int) -> None:
+    Upload.objects.filter(id=upload.id, lock_token=token).update(
+        offset=offset,
+        expires_at=_expiry(),
+        locked_until=timezone.now() + timedelta(seconds=LOCK_SECONDS),
+    )
+
+
+def _release(upload: Upload, token: str) -> None:
+    Upload.objects.filter(id=upload.id, lock_token=token).update(lock_token="", locked_until=None)
+
+
+def upload_write(
+    *,
+    upload: Upload,
+    offset: int,
+    read: Callable[[int], bytes],
+    content_length: int,
+    checksum: tuple[str, bytes] | None = None,
+) -> Upload:
+    """Append a request body at ``offset``, streaming it to the spool file in 1 MiB
+    chunks (never the whole body in memory).
+
+    ``read(n)`` reads at most n bytes of the body; ``content_length`` is the body size in
+    bytes; ``checksum`` is (algorithm, digest) from Upload-Checksum. Raises
+    OffsetMismatch (409), UploadLocked (423), PayloadTooLarge (413) when the body goes
+    past Upload-Length, ChecksumMismatch (460; the body is discarded). A body cut short
+    keeps the bytes received (none when a checksum was given). Finishing the upload
+    probes the file: see :func:`upload_finish`.
+    """
+    upload_check_alive(upload)
+    if upload.is_complete:
+        raise InvalidState("This upload is complete.", code="upload_complete")
+    token = _acquire(upload)
+    try:
+        upload.refresh_from_db()
+        if offset != upload.offset:
+            raise OffsetMismatch(
+                f"Upload-Offset is {offset}; the stored offset is {upload.offset}."
+            )
+        if offset + content_length > upload.length:
+            raise PayloadTooLarge(
+                "The body goes past Upload-Length.", code="upload_length_exceeded"
+            )
+        hasher = hashlib.new(checksum[0]) if checksum else None
+        written = _stream(upload, token, offset, read, content_length, hasher)
+        if hasher is not None and (written != content_length or hasher.digest() != checksum[1]):
+            _truncate(upload.spool_path, offset)
+            if written != content_length:
+                raise PodError("The body was cut short.", code="incomplete_body")
+            raise ChecksumMismatch(
+                f"The body's {checksum[0]} does not match Upload-Checksum; it was discarded."
+            )
+        _store_offset(upload, token, offset + written)
+        upload.refresh_from_db()
+        if written != content_length:
+            raise PodError(
+                "The body was cut short; the bytes received are kept.", code="incomplete_body"
+            )
+    finally:
+        _release(upload, token)
+    if upload.offset == upload.length:
+        upload_finish(upload=upload)
+    return upload
+
+
+def _truncate(path: Path, size: int) -> None:
+    with open(path, "r+b") as fh:
+        fh.truncate(size)
+
+
+def _stream(upload: Upload, token: str, offset: int, read, content_length: int, hasher) -> int:
+    written, synced_bytes, synced_at = 0, 0, time.monotonic()
+    with open(upload.spool_path, "r+b") as fh:
+        fh.truncate(offset)  # drop bytes past the stored offset (a crashed writer's)
+        fh.seek(offset)
+        while written < content_length:
+            try:
+                chunk = read(min(CHUNK_SIZE, content_length - written))
+            except OSError:  # the client went away mid-body
+                logger.info("upload %s: body cut short after %d bytes", upload.id, written)
+                break
+            if not chunk:
+                break
+            fh.write(chunk)
+            if hasher is not None:
+                hasher.update(chunk)
+            written += len(chunk)
+            if hasher is None and (
+                written - synced_bytes >= SYNC_EVERY_BYTES
+                or time.monotonic() - synced_at >= SYNC_EVERY_SECONDS
+            ):
+                fh.flush()
+                os.fsync(fh.fileno())
+                _store_offset(upload, token, offset + written)
+                synced_bytes, synced_at = written, time.monotonic()
+        fh.flush()
+        os.fsync(fh.fileno())
+    return written
+
+
+def upload_finish(*, upload: Upload) -> Upload:
+    """The last byte arrived: probe the file; media → the video's source and an
+    encoding job; anything else → bytes deleted, video ``failed`` with
+    ``unsupported_media``, and UnsupportedMedia (415) raised."""
+    from api.encoding.services import encoding_job_create
+
+    try:
+        check_media(upload.spool_path)
+    except UnsupportedMedia as exc:
+        with transaction.atomic():
+            video_fail(video=upload.video, code=exc.code, message=exc.message)
+            _delete(upload)
+        raise
+    with transaction.atomic():
+        upload = Upload.objects.select_for_update().get(id=upload.id)
+        if upload.is_complete:
+            return upload
+        video = video_attach_source(
+            video=upload.video,
+            local_path=upload.spool_path,
+            filename=upload.filename or "source",
+            size=upload.length,
+        )
+        upload.completed_at = timezone.now()
+        upload.save(update_fields=["completed_at", "updated_at"])
+        encoding_job_create(video=video)
+    return upload
+
+
+@transaction.atomic
+def upload_terminate(*, upload: Upload) -> None:
+    """tus §termination: delete the upload and its bytes. Raises UploadLocked (423)
+    while a PATCH writes it, InvalidState (409) once it is complete (the file is the
+    video's source by then)."""
+    if upload.is_complete:
+        raise InvalidState(
+            "This upload is complete; delete the video instead.", code="upload_complete"
+        )
+    token = _acquire(upload)
+    try:
+        _delete(upload)
+    except Exception:
+        _release(upload, token)
+        raise
+    video = upload.video
+    if video.status == "uploading" and not video.uploads.exists():
+        Video.objects.filter(pk=video.pk).update(status="draft")
+
+
+def uploads_delete_for_video(*, video: Video) -> None:
+    for upload in Upload.objects.filter(video=video):
+        _delete(upload)
+
+
+def uploads_expire() -> int:
+    """Delete unfinished uploads past their expiry, with their bytes; returns how many."""
+    expired = Upload.objects.filter(completed_at__isnull=True, expires_at__lte=timezone.now())
+    count = 0
+    for upload in expired:
+        _delete(upload)
+        count += 1
+    return count

@@ -1,0 +1,262 @@
+"""tus 1.0.0 server at ``/api/v1/uploads/``: core protocol plus the creation,
+creation-with-upload, termination, checksum and expiration extensions
+(https://tus.io/protocols/resumable-upload). Plain Django views: they stream request
+bodies, which Ninja would not.
+
+Error responses carry the JSON error envelope (tus clients read only the status);
+``GET /api/v1/uploads/{id}`` returns the upload's state in the envelope.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from uuid import UUID
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import http_date
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from ninja_extra.exceptions import APIException
+
+from api.accounts.auth import authenticate_request
+from api.core.envelope import json_error_response, pod_error_response, success_body
+from api.core.errors import NotAuthenticated, NotFound, PodError, ValidationFailed
+from api.uploads import services
+from api.uploads.models import Upload
+from api.videos.selectors import video_get_editable
+
+TUS_VERSION = "1.0.0"
+EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+CHECKSUM_ALGORITHMS = ("sha1", "sha256")
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+
+
+class PreconditionFailed(PodError):
+    status, code = 412, "tus_version_unsupported"
+    default_message = f"Tus-Resumable must be {TUS_VERSION}."
+
+
+class WrongContentType(PodError):
+    status, code = 415, "wrong_content_type"
+    default_message = f"PATCH bodies must be {OFFSET_CONTENT_TYPE}."
+
+
+class LengthRequired(PodError):
+    status, code, default_message = 411, "length_required", "Content-Length is required."
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """Upload-Metadata: comma-separated ``key base64(value)`` pairs (tus §creation).
+    Raises ValidationFailed (422 → sent as 400) for a malformed header."""
+    result: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in header.split(","))):
+        key, _, value = pair.partition(" ")
+        if not key or " " in value.strip():
+            raise ValidationFailed(
+                f"Malformed Upload-Metadata pair {pair!r}.", field="Upload-Metadata"
+            )
+        try:
+            result[key] = base64.b64decode(value.strip(), validate=True).decode() if value else ""
+        except (binascii.Error, UnicodeDecodeError):
+            raise ValidationFailed(
+                f"Upload-Metadata value of {key!r} is not base64 UTF-8.", field="Upload-Metadata"
+            ) from None
+    return result
+
+
+def _int_header(request: HttpRequest, name: str, *, required: bool = True) -> int | None:
+    value = request.headers.get(name)
+    if value is None:
+        if required:
+            raise ValidationFailed(f"{name} is required.", field=name)
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(f"{name} must be a non-negative integer.", field=name)
+    return int(value)
+
+
+def _checksum(request: HttpRequest) -> tuple[str, bytes] | None:
+    header = request.headers.get("Upload-Checksum")
+    if not header:
+        return None
+    algorithm, _, digest = header.partition(" ")
+    if algorithm not in CHECKSUM_ALGORITHMS:
+        raise ValidationFailed(
+            f"Unsupported checksum algorithm {algorithm!r}; use one of "
+            f"{', '.join(CHECKSUM_ALGORITHMS)}.",
+            field="Upload-Checksum",
+        )
+    try:
+        return algorithm, base64.b64decode(digest, validate=True)
+    except binascii.Error:
+        raise ValidationFailed(
+            "Upload-Checksum digest is not base64.", field="Upload-Checksum"
+        ) from None
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TusUploadView(View):
+    http_method_names = ["options", "post", "head", "patch", "delete", "get"]
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        override = request.headers.get("X-HTTP-Method-Override")
+        if request.method == "POST" and override in ("PATCH", "DELETE"):
+            request.method = override
+        try:
+            versioned = request.method not in ("OPTIONS", "GET")
+            if versioned and request.headers.get("Tus-Resumable") != TUS_VERSION:
+                raise PreconditionFailed()
+            response = super().dispatch(request, *args, **kwargs)
+        except PodError as exc:
+            status = 400 if isinstance(exc, ValidationFailed) else exc.status
+            response = pod_error_response(exc)
+            response.status_code = status
+        except APIException as exc:  # bad or expired bearer token
+            response = json_error_response(exc.status_code, "not_authenticated", str(exc.detail))
+        response["Tus-Resumable"] = TUS_VERSION
+        if response.status_code == 412:
+            response["Tus-Version"] = TUS_VERSION
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def _user(self, request: HttpRequest):
+        user = authenticate_request(request)
+        if not user.is_authenticated:
+            raise NotAuthenticated()
+        if "Authorization" not in request.headers and request.method not in (
+            "GET",
+            "HEAD",
+            "OPTIONS",
+        ):
+            # session-authenticated browser requests must pass CSRF checks
+            failure = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+            if failure is not None:
+                raise PodError("CSRF check failed.", code="csrf_failed")
+        return user
+
+    def _upload(self, request: HttpRequest, upload_id: UUID) -> Upload:
+        user = self._user(request)
+        upload = Upload.objects.select_related("video").filter(id=upload_id).first()
+        if upload is None or not (user.is_staff or upload.owner_id == user.id):
+            raise NotFound("No such upload.", code="upload_not_found")
+        return upload
+
+    @staticmethod
+    def _state_headers(response: HttpResponse, upload: Upload) -> HttpResponse:
+        response["Upload-Offset"] = str(upload.offset)
+        if not upload.is_complete:
+            response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
+        return response
+
+    def _write(self, request: HttpRequest, upload: Upload, offset: int) -> Upload:
+        if request.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            raise LengthRequired()
+        length = _int_header(request, "Content-Length", required=False) or 0
+        return services.upload_write(
+            upload=upload,
+            offset=offset,
+            read=request.read,
+            content_length=length,
+            checksum=_checksum(request),
+        )
+
+    # --- tus -----------------------------------------------------------------------------
+
+    def options(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = HttpResponse(status=204)
+        response["Tus-Version"] = TUS_VERSION
+        response["Tus-Extension"] = EXTENSIONS
+        response["Tus-Max-Size"] = str(settings.UPLOAD_MAX_SIZE)
+        response["Tus-Checksum-Algorithm"] = ",".join(CHECKSUM_ALGORITHMS)
+        return response
+
+    def post(self, request: HttpRequest, upload_id: UUID | None = None) -> HttpResponse:
+        """tus §creation (and §creation-with-upload when a body is sent)."""
+        if upload_id is not None:
+            return json_error_response(405, "method_not_allowed", "POST to the creation URL.")
+        user = self._user(request)
+        if request.headers.get("Upload-Defer-Length"):
+            raise ValidationFailed(
+                "Upload-Defer-Length is not supported: send Upload-Length.",
+                field="Upload-Defer-Length",
+            )
+        length = _int_header(request, "Upload-Length")
+        header = request.headers.get("Upload-Metadata", "")
+        metadata = parse_metadata(header)
+        try:
+            video_id = UUID(metadata.get("video", ""))
+        except ValueError:
+            raise ValidationFailed(
+                "Upload-Metadata must carry 'video', a video id.", field="Upload-Metadata.video"
+            ) from None
+        video = video_get_editable(video_id=video_id, user=user)
+        upload = services.upload_create(
+            owner=user,
+            video=video,
+            length=length,
+            filename=metadata.get("filename", ""),
+            metadata_header=header,
+        )
+        if request.headers.get("Content-Type") == OFFSET_CONTENT_TYPE:
+            upload = self._write(request, upload, 0)
+        response = HttpResponse(status=201)
+        response["Location"] = request.build_absolute_uri(
+            reverse("tus-upload", kwargs={"upload_id": upload.id})
+        )
+        return self._state_headers(response, upload)
+
+    def head(self, request: HttpRequest, upload_id: UUID | None = None) -> HttpResponse:
+        if upload_id is None:
+            raise NotFound()
+        upload = self._upload(request, upload_id)
+        services.upload_check_alive(upload)
+        response = HttpResponse(status=200)
+        response["Upload-Length"] = str(upload.length)
+        if upload.metadata_header:
+            response["Upload-Metadata"] = upload.metadata_header
+        return self._state_headers(response, upload)
+
+    def patch(self, request: HttpRequest, upload_id: UUID | None = None) -> HttpResponse:
+        if upload_id is None:
+            return json_error_response(405, "method_not_allowed", "PATCH an upload's URL.")
+        upload = self._upload(request, upload_id)
+        if request.headers.get("Content-Type") != OFFSET_CONTENT_TYPE:
+            raise WrongContentType()
+        offset = _int_header(request, "Upload-Offset")
+        upload = self._write(request, upload, offset)
+        return self._state_headers(HttpResponse(status=204), upload)
+
+    def delete(self, request: HttpRequest, upload_id: UUID | None = None) -> HttpResponse:
+        """tus §termination."""
+        if upload_id is None:
+            return json_error_response(405, "method_not_allowed", "DELETE an upload's URL.")
+        services.upload_terminate(upload=self._upload(request, upload_id))
+        return HttpResponse(status=204)
+
+    def get(self, request: HttpRequest, upload_id: UUID | None = None) -> HttpResponse:
+        """Not tus: the upload's state as JSON (envelope)."""
+        if upload_id is None:
+            return json_error_response(405, "method_not_allowed", "GET an upload's URL.")
+        upload = self._upload(request, upload_id)
+        services.upload_check_alive(upload)
+        return JsonResponse(
+            success_body(
+                {
+                    "id": str(upload.id),
+                    "video_id": str(upload.video_id),
+                    "offset": upload.offset,
+                    "length": upload.length,
+                    "filename": upload.filename,
+                    "complete": upload.is_complete,
+                    "expires_at": None if upload.is_complete else upload.expires_at.isoformat(),
+                    "created_at": upload.created_at.isoformat(),
+                }
+            )
+        )

@@ -1,0 +1,27 @@
+"""URL map: the API under /api/v1/ (OpenAPI at /api/openapi.json, docs at /api/docs),
+the tus endpoints under /api/v1/uploads/, media under /media/, the admin."""
+
+from functools import partial
+
+from django.contrib import admin
+from django.urls import path
+from ninja.openapi.views import openapi_json, openapi_view
+
+from api.core.views import not_found, server_error
+from api.playback.views import media_file
+from api.uploads.views import TusUploadView
+from api.v1 import api
+
+urlpatterns = [
+    # tus 1.0.0 protocol endpoints (not Ninja: they stream request bodies)
+    path("api/v1/uploads/", TusUploadView.as_view(), name="tus-create"),
+    path("api/v1/uploads/<uuid:upload_id>", TusUploadView.as_view(), name="tus-upload"),
+    path("api/v1/", api.urls),
+    path("api/openapi.json", partial(openapi_json, api=api), name="openapi-json"),
+    path("api/docs", partial(openapi_view, api=api), name="openapi-docs"),
+    path("media/<path:path>", media_file, name="media"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = not_found
+handler500 = server_error

@@ -1,0 +1,130 @@
+"""The one NinjaAPI of Pod V5, mounted at ``/api/v1/``.
+
+Routers come from each app's ``api.py``; the envelope and the error mapping live in
+``api.core.envelope``; this module only assembles them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Swagger
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja_extra import NinjaExtraAPI
+from ninja_extra.exceptions import APIException
+
+from api.accounts.api import AuthController
+from api.accounts.api import router as accounts_router
+from api.core.envelope import (
+    EnvelopeRenderer,
+    _code_for,
+    error,
+    error_body,
+    validation_errors,
+    wrap_openapi,
+)
+from api.core.errors import PodError
+from api.encoding.api import router as encoding_router
+from api.playback.api import router as playback_router
+from api.videos.api import router as videos_router
+
+logger = logging.getLogger("api.errors")
+
+
+class RootSwagger(Swagger):
+    def get_openapi_url(self, api, path_params) -> str:
+        return reverse("openapi-json")
+
+
+class PodAPI(NinjaExtraAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        return wrap_openapi(super().get_openapi_schema(*args, **kwargs))
+
+
+api = PodAPI(
+    title="Pod V5 API",
+    version="1.0.0",
+    description=(
+        "Every JSON response is an envelope: "
+        '`{"status": "success"|"error", "data": ..., "errors": [{"code", "message", "field"?}]}`.'
+    ),
+    renderer=EnvelopeRenderer(),
+    urls_namespace="v1",
+    # served at /api/openapi.json and /api/docs (see api/urls.py), outside the version prefix
+    openapi_url=None,
+    docs=RootSwagger(),
+)
+
+
+def _respond(request: HttpRequest, status: int, errors: list[dict], headers=None) -> HttpResponse:
+    response = api.create_response(request, error_body(errors), status=status)
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+@api.exception_handler(PodError)
+def _pod_error(request, exc: PodError):
+    return _respond(request, exc.status, [exc.as_error()])
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    return _respond(request, 422, validation_errors(exc.errors))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _respond(request, 404, [error("not_found", "Not found.")])
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _respond(
+        request,
+        401,
+        [error("not_authenticated", "Authentication required.")],
+        {"WWW-Authenticate": "Bearer"},
+    )
+
+
+@api.exception_handler(APIException)
+def _extra_error(request, exc: APIException):
+    # ninja-extra / ninja-jwt errors: {"detail": ..., "code": ...} or field → [messages]
+    detail, codes = exc.detail, exc.get_codes()
+    if isinstance(detail, dict) and "detail" in detail:
+        code = codes.get("code") if isinstance(codes, dict) else None
+        code = code if isinstance(code, str) else _code_for(exc.status_code)
+        errors = [error(code, str(detail["detail"]))]
+    elif isinstance(detail, dict):
+        errors = [
+            error("validation_error", str(msg), field)
+            for field, msgs in detail.items()
+            for msg in (msgs if isinstance(msgs, list) else [msgs])
+        ]
+    else:
+        code = codes if isinstance(codes, str) else _code_for(exc.status_code)
+        errors = [error(code, str(detail))]
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return _respond(request, exc.status_code, errors, headers)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _respond(request, exc.status_code, [error(_code_for(exc.status_code), str(exc))])
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc: Exception):
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _respond(request, 500, [error("internal_error", "Internal server error.")])
+
+
+api.register_controllers(AuthController)
+api.add_router("/users", accounts_router, tags=["accounts"])
+api.add_router("/videos", videos_router, tags=["videos"])
+api.add_router("/videos", playback_router, tags=["playback"])
+api.add_router("/internal", encoding_router, tags=["internal"])

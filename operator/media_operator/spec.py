@@ -1,0 +1,138 @@
+"""The EncodingJob contract: one pydantic model shared by the API, the CRD, the operator
+and the ``media-encode`` worker.
+
+Field names are snake_case in Python and camelCase on the wire (JSON spec files, the
+Kubernetes custom resource), following Kubernetes API conventions. Both spellings are
+accepted on input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+#: URI schemes the worker knows how to read sources from and write outputs to.
+STORAGE_SCHEMES = ("file", "s3")
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class Rendition(_Model):
+    """One rung of the ladder: a target height and its bitrates."""
+
+    name: Annotated[str, Field(description="Rendition name, also its folder (e.g. `720p`).")]
+    height: Annotated[
+        int, Field(ge=64, le=4320, description="Target height in pixels (never upscaled).")
+    ]
+    video_kbps: Annotated[
+        int, Field(ge=50, le=100_000, description="Video bitrate in kbit/s.")
+    ]
+    audio_kbps: Annotated[int, Field(ge=16, le=512, description="AAC bitrate in kbit/s.")]
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_path_segment(cls, value: str) -> str:
+        if not _NAME_RE.match(value):
+            raise ValueError("must be 1-32 characters of [a-z0-9_-], starting alphanumeric")
+        return value
+
+
+class Extras(_Model):
+    """Which outputs to make besides the HLS ladder."""
+
+    mp4: Annotated[bool, Field(description="Make a progressive MP4 fallback of one mid rung.")] = (
+        True
+    )
+    poster: Annotated[bool, Field(description="Make a poster JPEG.")] = True
+    storyboard: Annotated[
+        bool, Field(description="Make a storyboard sprite JPEG and its WebVTT.")
+    ] = True
+
+
+def _check_storage_uri(value: str, *, prefix: bool) -> str:
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in STORAGE_SCHEMES or not rest.strip("/"):
+        raise ValueError(f"must be a {' or '.join(STORAGE_SCHEMES)} URI (scheme://...)")
+    if prefix and not value.endswith("/"):
+        raise ValueError("must end with '/'")
+    return value
+
+
+class EncodingJobSpec(_Model):
+    """What to encode, where to put it and whom to tell.
+
+    Sources and outputs are storage URIs: ``file:///abs/path`` (embedded default, shared
+    volume) or ``s3://bucket/key``. Output paths in the result manifest are relative to
+    ``output``.
+    """
+
+    job_id: Annotated[UUID, Field(description="EncodingJob id (UUID), the API's job record.")]
+    video_id: Annotated[UUID, Field(description="Id (UUID) of the video being encoded.")]
+    source: Annotated[str, Field(description="Source media URI (file:// or s3://).")]
+    output: Annotated[
+        str, Field(description="Output prefix URI (file:// or s3://), ending with '/'.")
+    ]
+    ladder: Annotated[
+        list[Rendition],
+        Field(min_length=1, max_length=8, description="Renditions to make, any order."),
+    ]
+    segment_duration: Annotated[
+        float, Field(ge=1, le=10, description="HLS segment duration in seconds.")
+    ] = 4.0
+    extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
+    callback_url: Annotated[
+        AnyUrl | None,
+        Field(description="Signed callback endpoint (Standard Webhooks); none: no reports."),
+    ] = None
+
+    @field_validator("source")
+    @classmethod
+    def _source_uri(cls, value: str) -> str:
+        return _check_storage_uri(value, prefix=False)
+
+    @field_validator("output")
+    @classmethod
+    def _output_uri(cls, value: str) -> str:
+        return _check_storage_uri(value, prefix=True)
+
+    @field_validator("callback_url")
+    @classmethod
+    def _http_callback(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is not None and value.scheme not in ("http", "https"):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _ladder_sane(self) -> EncodingJobSpec:
+        names = [r.name for r in self.ladder]
+        if len(set(names)) != len(names):
+            raise ValueError("ladder rendition names must be unique")
+        heights = [r.height for r in self.ladder]
+        if len(set(heights)) != len(heights):
+            raise ValueError("ladder heights must be unique")
+        return self
+
+    def to_wire(self) -> dict:
+        """The camelCase JSON form (spec files, custom resources)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+#: The default ladder: 1080p/720p/480p/360p-class rungs (bitrates in kbit/s for H.264).
+DEFAULT_LADDER: tuple[Rendition, ...] = (
+    Rendition(name="1080p", height=1080, video_kbps=5000, audio_kbps=128),
+    Rendition(name="720p", height=720, video_kbps=2800, audio_kbps=128),
+    Rendition(name="480p", height=480, video_kbps=1400, audio_kbps=96),
+    Rendition(name="360p", height=360, video_kbps=800, audio_kbps=96),
+)
+
+JobPhase = Literal["Pending", "Running", "Succeeded", "Failed"]

@@ -1,0 +1,13 @@
+"""Test settings: the project's settings with fixed test secrets (never used elsewhere)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault(
+    "CALLBACK_SIGNING_SECRET", "whsec_dGVzdC1jYWxsYmFjay1zZWNyZXQtMDEyMzQ1Njc4OQ=="
+)
+os.environ.setdefault("POD_VAR_DIR", tempfile.mkdtemp(prefix="podv5-test-var-"))
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+from api.settings import *  # noqa: E402,F403
