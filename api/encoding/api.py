@@ -1,6 +1,6 @@
 """Internal endpoints: the signed callback of workers and the operator."""
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from api.encoding.services import callback_receive
 
@@ -20,4 +20,4 @@ def receive_callback(request):
     ``webhook-signature``); body ``{type, timestamp, data}``. 401 for a bad signature or
     a stale timestamp; a repeated ``webhook-id`` gets the same answer, no second effect.
     """
-    return callback_receive(body=request.body, headers=request.headers)
+    return Status(*callback_receive(body=request.body, headers=request.headers))

@@ -136,9 +136,13 @@ def encoding_jobs_cancel_for_video(*, video: Video) -> None:
 
 def _verify(body: bytes, headers) -> dict:
     try:
-        return Webhook(settings.CALLBACK_SIGNING_SECRET).verify(body, dict(headers))
+        Webhook(settings.CALLBACK_SIGNING_SECRET).verify(body, dict(headers), json_parse=False)
     except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise SignatureInvalid(f"Callback rejected: {exc}") from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ValidationFailed("The callback body is not JSON.", code="malformed_json") from None
 
 
 def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:

@@ -206,6 +206,8 @@ class TusUploadView(View):
         )
         if request.headers.get("Content-Type") == OFFSET_CONTENT_TYPE:
             upload = self._write(request, upload, 0)
+        elif length == 0:  # nothing to send: the upload is complete as created
+            services.upload_finish(upload=upload)
         response = HttpResponse(status=201)
         response["Location"] = request.build_absolute_uri(
             reverse("tus-upload", kwargs={"upload_id": upload.id})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import Prefetch
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from api.accounts.auth import auth_optional, auth_required
@@ -25,7 +25,7 @@ def create_video(request, payload: VideoIn):
     """Create a video in ``draft`` status; its ``upload`` object says where to send the
     source with tus."""
     video = services.video_create(owner=request.auth, **payload.dict())
-    return 201, video
+    return Status(201, video)
 
 
 @router.get("", response=list[VideoOut], auth=auth_required)
@@ -54,4 +54,4 @@ def delete_video(request, video_id: UUID):
     """Delete a video with its files; a running encoding is cancelled (owner or staff)."""
     video = selectors.video_get_editable(video_id=video_id, user=request.auth)
     services.video_delete(video=video)
-    return 204, None
+    return Status(204, None)

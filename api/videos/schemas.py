@@ -115,7 +115,9 @@ class VideoOut(Schema):
     @staticmethod
     def resolve_encoding(obj: Video):
         jobs = getattr(obj, "latest_jobs", None)
-        job = jobs[0] if jobs is not None else obj.encoding_jobs.order_by("-created_at").first()
+        if jobs is None:  # not prefetched
+            jobs = obj.encoding_jobs.order_by("-created_at")[:1]
+        job = jobs[0] if jobs else None
         if job is None:
             return None
         return {"job_id": job.id, "phase": job.phase, "progress": job.progress}

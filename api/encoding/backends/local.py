@@ -16,13 +16,16 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
@@ -44,6 +47,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Linux: the worker gets SIGTERM if the server thread that started it dies."""
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def worker_command() -> list[str]:
+    """``ENCODING_WORKER_COMMAND`` split; a bare script name not on PATH is looked up next
+    to the running interpreter (the virtualenv's bin/ when it is not activated)."""
+    command = shlex.split(settings.ENCODING_WORKER_COMMAND)
+    if command and os.sep not in command[0] and shutil.which(command[0]) is None:
+        sibling = Path(sys.executable).parent / command[0]
+        if sibling.exists():
+            command[0] = str(sibling)
+    return command
 
 
 class LocalBackend(EncodingBackend):
@@ -134,7 +148,7 @@ class LocalBackend(EncodingBackend):
         spec_dir.mkdir(parents=True, exist_ok=True)
         spec_path = spec_dir / f"{job.id}.json"
         spec_path.write_text(json.dumps(job.spec))
-        command = [*shlex.split(settings.ENCODING_WORKER_COMMAND), "--spec", str(spec_path)]
+        command = [*worker_command(), "--spec", str(spec_path)]
         env = {**os.environ, "CALLBACK_SIGNING_SECRET": settings.CALLBACK_SIGNING_SECRET}
         logger.info("job %s: running %s", job.id, shlex.join(command))
         try:

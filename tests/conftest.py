@@ -1,0 +1,138 @@
+"""Shared fixtures: users and their tokens, an authenticated client, generated clips.
+
+In CI (``CI=true``) nothing may be skipped silently: a skipped test is reported as a
+failure, and the database must be PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+from django.conf import settings
+from django.test import Client
+from ninja_jwt.tokens import RefreshToken
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_sessionstart(session):
+    if IN_CI:
+        engine = settings.DATABASES["default"]["ENGINE"]
+        assert "postgresql" in engine, f"CI must run on PostgreSQL (DATABASE_URL), not {engine}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    """Each test gets its own media folder and upload spool."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_SPOOL_DIR = tmp_path / "media" / "uploads"
+    settings.VAR_DIR = tmp_path / "var"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.org", "pw-alice-1")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.org", "pw-bob-1")
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("staff", "s@example.org", "pw-s-1", is_staff=True)
+
+
+def bearer(user) -> str:
+    return f"Bearer {RefreshToken.for_user(user).access_token}"
+
+
+class ApiClient(Client):
+    """Django's test client speaking JSON, optionally as a user (JWT)."""
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        if user is not None:
+            self.defaults["HTTP_AUTHORIZATION"] = bearer(user)
+
+    def post_json(self, path, data=None, **extra):
+        return self.post(path, data or {}, content_type="application/json", **extra)
+
+    def patch_json(self, path, data=None, **extra):
+        return self.patch(path, data or {}, content_type="application/json", **extra)
+
+
+@pytest.fixture
+def client_for():
+    return ApiClient
+
+
+@pytest.fixture
+def alice(user):
+    return ApiClient(user)
+
+
+@pytest.fixture
+def anon():
+    return ApiClient()
+
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def make_clip(
+    path: Path, *, seconds: float = 2.0, size: str = "320x240", extra: tuple[str, ...] = ()
+) -> Path:
+    """A small H.264/AAC MP4 from ffmpeg's test sources (test pattern + tone)."""
+    subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate=25:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            *extra,
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+@pytest.fixture
+def clip(tmp_path) -> Path:
+    return make_clip(tmp_path / "clip.mp4")
