@@ -44,6 +44,8 @@ class RenditionOutput(_Model):
     height: int | None
     #: peak bit/s, as in the master playlist's BANDWIDTH
     bandwidth: int
+    #: average bit/s, as in the master playlist's AVERAGE-BANDWIDTH (optional, added)
+    average_bandwidth: int | None = None
     #: RFC 6381 codecs string, e.g. ``avc1.64001f,mp4a.40.2``
     codecs: str
     video_kbps: int | None

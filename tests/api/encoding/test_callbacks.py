@@ -18,7 +18,7 @@ URL = "/api/v1/internal/callbacks"
 @pytest.fixture
 def job(user):
     video = Video.objects.create(
-        owner=user, title="t", status=VideoStatus.PROCESSING, source_name=f"videos/x/source/a.mp4"
+        owner=user, title="t", status=VideoStatus.PROCESSING, source_name="videos/x/source/a.mp4"
     )
     return EncodingJob.objects.create(
         video=video,
