@@ -11,3 +11,10 @@ os.environ.setdefault("POD_VAR_DIR", tempfile.mkdtemp(prefix="podv5-test-var-"))
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 from api.settings import *  # noqa: E402,F403
+
+# Django's live test server answers MEDIA_URL itself (without Range support): move it
+# out of the way so /media/ reaches our media view, as it does in a real deployment.
+MEDIA_URL = "/unused-django-test-media/"
+
+# live-server request threads end after each request: don't keep their connections open
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,21 +1,21 @@
 """Player configuration and media URLs.
 
-Media URLs are ``MEDIA_URL`` + storage name. The private-media path (an expiring HMAC
+Media URLs are ``/media/`` + storage name. The private-media path (an expiring HMAC
 token as a path segment, ``/media/t/<token>/...``, X-Accel-Redirect, presigned S3 URLs)
 plugs into :func:`media_url` later.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from api.videos.models import Video, VideoStatus
 
 
 def media_url(request: HttpRequest, name: str) -> str:
-    """Absolute URL of a stored file."""
-    return request.build_absolute_uri(settings.MEDIA_URL + name)
+    """Absolute URL of a stored file, served by ``api.playback.views.media_file``."""
+    return request.build_absolute_uri(reverse("media", kwargs={"path": name}))
 
 
 def player_config(*, request: HttpRequest, video: Video) -> dict:

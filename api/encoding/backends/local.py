@@ -29,7 +29,7 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,6 +47,21 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Linux: the worker gets SIGTERM if the server thread that started it dies."""
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _holder_is_dead(owner: str) -> bool:
+    """Whether a lease owner (``host:pid:nonce``) was a process of this host that is gone."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def worker_command() -> list[str]:
@@ -84,13 +99,23 @@ class LocalBackend(EncodingBackend):
             proc.terminate()
 
     def resume(self) -> int:
+        """Submit unfinished local jobs whose lease lapsed, or whose lease holder was a
+        server process of this host that no longer exists (a crash or restart)."""
         now = timezone.now()
+        unfinished = EncodingJob.objects.filter(
+            backend=self.name, phase__in=(JobPhase.PENDING, JobPhase.RUNNING)
+        ).exclude(lease_owner=self.owner)
+        for job_id, owner in unfinished.filter(lease_expires_at__gte=now).values_list(
+            "id", "lease_owner"
+        ):
+            if _holder_is_dead(owner):
+                EncodingJob.objects.filter(id=job_id, lease_owner=owner).update(
+                    lease_owner="", lease_expires_at=None
+                )
         ids = list(
-            EncodingJob.objects.filter(
-                backend=self.name, phase__in=(JobPhase.PENDING, JobPhase.RUNNING)
-            )
-            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-            .values_list("id", flat=True)
+            unfinished.filter(
+                Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+            ).values_list("id", flat=True)
         )
         for job_id in ids:
             self.submit(job_id)
@@ -135,7 +160,7 @@ class LocalBackend(EncodingBackend):
         except Exception:
             logger.exception("local encoding of job %s crashed", job_id)
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's connections; none may linger idle
 
     def _run(self, job_id: UUID) -> None:
         from api.encoding.services import encoding_job_fail
