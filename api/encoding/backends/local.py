@@ -1,6 +1,6 @@
 """The ``local`` encoding backend: runs the worker command (``media-encode --spec
 <file>``) as a subprocess, exactly as a Kubernetes Job would run it, in a bounded pool
-(``ENCODING_LOCAL_CONCURRENCY``).
+(``ENCODING_LOCAL_CONCURRENCY`` threads).
 
 Each running job holds a lease in the database (``lease_owner``/``lease_expires_at``),
 renewed while its worker runs. A server that starts resumes jobs that are unfinished and
@@ -10,11 +10,13 @@ UPDATE, so several server processes never run the same job twice.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import json
 import logging
 import os
+import queue
 import shlex
 import shutil
 import signal
@@ -22,8 +24,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -80,16 +82,20 @@ class LocalBackend(EncodingBackend):
 
     def __init__(self) -> None:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._pool = ThreadPoolExecutor(
-            max_workers=settings.ENCODING_LOCAL_CONCURRENCY, thread_name_prefix="encode"
-        )
+        self._queue: queue.Queue[UUID] = queue.Queue()
         self._procs: dict[UUID, subprocess.Popen] = {}
         self._lock = threading.Lock()
+        self._stopping = False
+        # daemon threads: a server that stops is never held up by a running encode; the
+        # jobs it interrupts are left for the next start to resume (see _stop)
+        for n in range(settings.ENCODING_LOCAL_CONCURRENCY):
+            threading.Thread(target=self._loop, name=f"encode-{n}", daemon=True).start()
+        atexit.register(self._stop)
 
     # --- interface -------------------------------------------------------------------
 
     def submit(self, job_id: UUID) -> None:
-        self._pool.submit(self._run_safely, job_id)
+        self._queue.put(job_id)
 
     def cancel(self, job_id: UUID) -> None:
         with self._lock:
@@ -121,9 +127,26 @@ class LocalBackend(EncodingBackend):
             self.submit(job_id)
         return len(ids)
 
-    def wait_idle(self, timeout: float | None = None) -> None:
-        """Block until every submitted job has finished (tests, demo)."""
-        self._pool.submit(lambda: None).result(timeout)
+    def wait_idle(self, timeout: float = 600) -> None:
+        """Block until every submitted job has finished (tests, benchmarks); raises
+        TimeoutError after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"encoding jobs still running after {timeout} s")
+            time.sleep(0.1)
+
+    def _stop(self) -> None:
+        """At server exit: stop the workers and leave their jobs unfinished, with their
+        lease released, so the next server start resumes them."""
+        self._stopping = True
+        with self._lock:
+            procs = list(self._procs.values())
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
 
     # --- work --------------------------------------------------------------------------
 
@@ -153,6 +176,14 @@ class LocalBackend(EncodingBackend):
         EncodingJob.objects.filter(id=job_id, lease_owner=self.owner).update(
             lease_owner="", lease_expires_at=None
         )
+
+    def _loop(self) -> None:
+        while True:
+            job_id = self._queue.get()
+            try:
+                self._run_safely(job_id)
+            finally:
+                self._queue.task_done()
 
     def _run_safely(self, job_id: UUID) -> None:
         try:
@@ -201,6 +232,10 @@ class LocalBackend(EncodingBackend):
             with self._lock:
                 self._procs.pop(job.id, None)
         job.refresh_from_db()
+        if self._stopping and not job.is_terminal:
+            logger.info("job %s interrupted by server shutdown; left for resume", job.id)
+            self._release(job.id)
+            return
         if code != 0 and not job.is_terminal:
             # the worker died without reporting (killed, crashed before its callback)
             encoding_job_fail(

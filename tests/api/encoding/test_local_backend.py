@@ -113,3 +113,31 @@ def test_deleting_a_video_cancels_its_running_worker(live_api, user, tmp_path, s
     backend.wait_idle(timeout=60)
     assert not EncodingJob.objects.filter(id=job.id).exists()
     assert not (settings.MEDIA_ROOT / "videos" / str(video.id)).exists()
+
+
+@pytest.mark.media
+def test_graceful_shutdown_leaves_the_job_for_the_next_start(live_api, user, tmp_path):
+    video = Video.objects.create(owner=user, title="long", status=VideoStatus.UPLOADING)
+    clip = make_clip(tmp_path / "long.mp4", seconds=30, size="960x540")
+    video = video_attach_source(
+        video=video, local_path=clip, filename="long.mp4", size=clip.stat().st_size
+    )
+    job = EncodingJob(video=video, backend="local")
+    job.spec = build_spec(job_id=job.id, video=video).to_wire()
+    job.save()
+    stopping = LocalBackend()
+    stopping.submit(job.id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not stopping._procs:
+        time.sleep(0.1)
+    stopping._stop()  # what the server's exit does
+    stopping.wait_idle(timeout=60)
+    job.refresh_from_db()
+    assert job.phase in (JobPhase.PENDING, JobPhase.RUNNING) and job.lease_owner == ""
+    assert Video.objects.get(id=video.id).status == "processing"
+
+    restarted = LocalBackend()
+    assert restarted.resume() == 1
+    restarted.wait_idle(timeout=300)
+    job.refresh_from_db()
+    assert job.phase == JobPhase.SUCCEEDED, (job.reason, job.message)

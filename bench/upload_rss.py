@@ -1,0 +1,155 @@
+"""Peak RSS of the API process during a large tus upload (default 1 GiB).
+
+Starts the API under gunicorn (as ``make demo`` does), uploads a real clip padded to
+the target size with tuspy in 8 MiB chunks, samples the server process's RSS every
+50 ms with psutil, and prints the baseline, the peak, the growth and the throughput.
+Target: peak under 150 MB, flat (no growth with the upload's size).
+
+Usage: ``.venv/bin/python bench/upload_rss.py [--size-mib 1024]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import imageio_ffmpeg
+import psutil
+from tusclient import client as tus_client
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from demo import free_port, wait_until_up  # noqa: E402
+
+
+def padded_clip(folder: Path, size: int) -> Path:
+    path = folder / "big.mp4"
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+    )
+    with open(path, "ab") as fh:  # trailing padding: demuxers ignore it
+        fh.truncate(size)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    args = parser.parse_args()
+    size = args.size_mib * 1024 * 1024
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        port = free_port(8123)
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "POD_VAR_DIR": str(tmp / "var"),
+            "API_BASE_URL": base,
+            "DATABASE_URL": "",
+            "UPLOAD_MAX_SIZE": str(size),
+        }
+        env.pop("DATABASE_URL")
+        py = sys.executable
+        subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [py, "manage.py", "ensure_user", "--username", "bench", "--password", "bench-pw"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        clip = padded_clip(tmp, size)
+        server = subprocess.Popen(
+            [
+                str(Path(py).parent / "gunicorn"),
+                "api.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--timeout",
+                "0",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            wait_until_up(base, server)
+            worker = psutil.Process(server.pid).children()[0]  # the gunicorn worker
+            api = httpx.Client(base_url=base, timeout=60)
+            token = api.post(
+                "/api/v1/auth/token/pair", json={"username": "bench", "password": "bench-pw"}
+            ).json()["data"]["access"]
+            auth = {"Authorization": f"Bearer {token}"}
+            video = api.post("/api/v1/videos", json={"title": "big"}, headers=auth).json()["data"]
+            baseline = worker.memory_info().rss
+            peak, done = baseline, threading.Event()
+
+            def sample() -> None:
+                nonlocal peak
+                while not done.is_set():
+                    peak = max(peak, worker.memory_info().rss)
+                    time.sleep(0.05)
+
+            sampler = threading.Thread(target=sample)
+            sampler.start()
+            started = time.monotonic()
+            tus_client.TusClient(video["upload"]["url"], headers=auth).uploader(
+                str(clip),
+                chunk_size=8 * 1024 * 1024,
+                metadata={"video": video["id"], "filename": "big.mp4"},
+            ).upload()
+            elapsed = time.monotonic() - started
+            done.set()
+            sampler.join()
+            status = api.get(f"/api/v1/videos/{video['id']}", headers=auth).json()["data"]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            shutil.rmtree(tmp / "var", ignore_errors=True)
+
+    mib = 1024 * 1024
+    print(f"upload size        {size / mib:8.0f} MiB")
+    print(f"upload time        {elapsed:8.1f} s ({size / mib / elapsed:.0f} MiB/s)")
+    print(f"API RSS baseline   {baseline / mib:8.1f} MiB")
+    print(f"API RSS peak       {peak / mib:8.1f} MiB (target < 150 MB)")
+    print(f"API RSS growth     {(peak - baseline) / mib:8.1f} MiB")
+    print(f"video status after {status['status']}")
+
+
+if __name__ == "__main__":
+    main()
