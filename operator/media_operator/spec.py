@@ -8,17 +8,23 @@ accepted on input.
 
 from __future__ import annotations
 
-import re
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 #: URI schemes the worker knows how to read sources from and write outputs to.
 STORAGE_SCHEMES = ("file", "s3")
-
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 class _Model(BaseModel):
@@ -30,21 +36,18 @@ class _Model(BaseModel):
 class Rendition(_Model):
     """One rung of the ladder: a target height and its bitrates."""
 
-    name: Annotated[str, Field(description="Rendition name, also its folder (e.g. `720p`).")]
+    name: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+            description="Rendition name, also its folder (e.g. `720p`): 1-32 of [a-z0-9_-].",
+        ),
+    ]
     height: Annotated[
         int, Field(ge=64, le=4320, description="Target height in pixels (never upscaled).")
     ]
-    video_kbps: Annotated[
-        int, Field(ge=50, le=100_000, description="Video bitrate in kbit/s.")
-    ]
+    video_kbps: Annotated[int, Field(ge=50, le=100_000, description="Video bitrate in kbit/s.")]
     audio_kbps: Annotated[int, Field(ge=16, le=512, description="AAC bitrate in kbit/s.")]
-
-    @field_validator("name")
-    @classmethod
-    def _name_is_a_path_segment(cls, value: str) -> str:
-        if not _NAME_RE.match(value):
-            raise ValueError("must be 1-32 characters of [a-z0-9_-], starting alphanumeric")
-        return value
 
 
 class Extras(_Model):
@@ -78,9 +81,12 @@ class EncodingJobSpec(_Model):
 
     job_id: Annotated[UUID, Field(description="EncodingJob id (UUID), the API's job record.")]
     video_id: Annotated[UUID, Field(description="Id (UUID) of the video being encoded.")]
-    source: Annotated[str, Field(description="Source media URI (file:// or s3://).")]
+    source: Annotated[
+        str, Field(max_length=2048, description="Source media URI (file:// or s3://).")
+    ]
     output: Annotated[
-        str, Field(description="Output prefix URI (file:// or s3://), ending with '/'.")
+        str,
+        Field(max_length=2048, description="Output prefix URI (file:// or s3://), ending '/'."),
     ]
     ladder: Annotated[
         list[Rendition],
@@ -91,7 +97,7 @@ class EncodingJobSpec(_Model):
     ] = 4.0
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
     callback_url: Annotated[
-        AnyUrl | None,
+        Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,
         Field(description="Signed callback endpoint (Standard Webhooks); none: no reports."),
     ] = None
 
@@ -136,3 +142,50 @@ DEFAULT_LADDER: tuple[Rendition, ...] = (
 )
 
 JobPhase = Literal["Pending", "Running", "Succeeded", "Failed"]
+
+
+class Condition(_Model):
+    """A status condition in the shape of Kubernetes' ``metav1.Condition``."""
+
+    type: Annotated[str, Field(description="Condition type, e.g. `Ready`, `Failed`.")]
+    status: Annotated[
+        Literal["True", "False", "Unknown"], Field(description="True, False or Unknown.")
+    ]
+    reason: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$",
+            max_length=1024,
+            description="CamelCase reason, e.g. `BackoffLimitExceeded`.",
+        ),
+    ]
+    message: Annotated[str, Field(max_length=32768, description="Human-readable details.")]
+    last_transition_time: Annotated[
+        datetime, Field(description="When the status last changed (RFC 3339).")
+    ]
+    observed_generation: Annotated[
+        int | None, Field(ge=0, description="metadata.generation the condition is about.")
+    ] = None
+
+
+class EncodingJobStatus(_Model):
+    """``status`` of the EncodingJob custom resource, written by the operator."""
+
+    phase: Annotated[
+        JobPhase | None, Field(description="Pending, Running, Succeeded or Failed.")
+    ] = None
+    progress: Annotated[float, Field(ge=0, le=100, description="Percent done, 0-100.")] = 0
+    conditions: Annotated[
+        list[Condition], Field(description="Latest observations (metav1.Condition).")
+    ] = []
+    observed_generation: Annotated[
+        int | None, Field(description="metadata.generation last reconciled.")
+    ] = None
+    job_name: Annotated[str | None, Field(description="Name of the batch/v1 Job.")] = None
+    start_time: Annotated[
+        datetime | None, Field(description="When the Job started (RFC 3339).")
+    ] = None
+    completion_time: Annotated[
+        datetime | None, Field(description="When the Job finished (RFC 3339).")
+    ] = None
+    message: Annotated[str | None, Field(description="Last human-readable message.")] = None
