@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install test lint format demo serve migrate bench clean
+.PHONY: help install test lint format demo serve migrate bench clean k8s-assets crds
 
 help:
 	@echo "make demo     - install, migrate, start the API, upload and encode a clip (VIDEO=path)"
@@ -18,6 +18,8 @@ help:
 	@echo "make serve    - run the API on http://127.0.0.1:8000 (embedded default)"
 	@echo "make lint     - ruff check + format check"
 	@echo "make bench    - encoding benchmark (bench/encode.py)"
+	@echo "make k8s-assets - build (or reuse) the Kubernetes test binaries from Go modules"
+	@echo "make crds     - regenerate the chart's CRDs from the pydantic models"
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -53,6 +55,12 @@ demo: install
 
 bench: install
 	$(PY) bench/encode.py $(BENCH_ARGS)
+
+k8s-assets:
+	scripts/k8s-test-assets.sh
+
+crds: install
+	$(PY) -m media_operator.crd > charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml
 
 clean:
 	rm -rf $(VENV) var/bootstrap .pytest_cache .ruff_cache

@@ -18,6 +18,9 @@ from ninja_jwt.tokens import RefreshToken
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+#: fixtures for tests against a real Kubernetes control plane built from source
+pytest_plugins = ["tests.kube.fixtures"]
+
 
 def pytest_sessionstart(session):
     if IN_CI:

@@ -40,6 +40,7 @@ class Rendition(_Model):
         str,
         Field(
             pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+            max_length=32,  # also bounds the CRD's CEL cost estimate
             description="Rendition name, also its folder (e.g. `720p`): 1-32 of [a-z0-9_-].",
         ),
     ]
