@@ -99,6 +99,10 @@ CLIP_RECIPES: dict[str, tuple[str, list[str]]] = {
             "aac",
         ],
     ),  # fmt: skip
+    "interlaced": (
+        "interlaced.mp4",
+        [*_lavfi_av(rate=25), *_H264, "-flags", "+ildct+ilme", "-x264opts", "tff=1", "-c:a", "aac"],
+    ),  # fmt: skip
     "start_offset": (
         "offset.ts",
         [*_lavfi_av(), *_H264, "-c:a", "aac", "-output_ts_offset", "10"],
@@ -180,11 +184,13 @@ class CallbackReceiver:
     """A real HTTP server on 127.0.0.1 that verifies Standard Webhooks signatures.
 
     ``statuses``: status codes to answer, in order, before answering 200 forever (a bad
-    signature is always answered 401). ``requests``: every request received.
+    signature is always answered 401); ``by_type``: a fixed status for an event type.
+    ``requests``: every request received.
     """
 
     secret: str
     statuses: list[int] = field(default_factory=list)
+    by_type: dict[str, int] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -217,6 +223,8 @@ def _handler(receiver: CallbackReceiver, lock: threading.Lock):
             with lock:
                 if not verified:
                     status = 401
+                elif body.get("type") in receiver.by_type:
+                    status = receiver.by_type[body["type"]]
                 else:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                 receiver.requests.append(

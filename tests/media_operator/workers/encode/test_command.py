@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from fractions import Fraction
 
+import pytest
+
 from media_operator.workers.encode.command import (
     EncoderSettings,
     build_ffmpeg_command,
@@ -44,7 +46,7 @@ def test_one_input_one_split_every_output():
     assert cmd.count("-i") == 1 and arg(cmd, "-i") == "/in.mov"
     graph = arg(cmd, "-filter_complex")
     assert graph.count(",split=") == 1 and "split=4[v0][v1][vposter][vsprite]" in graph
-    assert "[0:0]fps=30:start_time=0,format=yuv420p" in graph
+    assert "[0:0]bwdif=mode=send_frame:deint=interlaced,fps=30:start_time=0,format=yuv420p" in graph
     assert "scale=1280:720" in graph and "scale=640:360" in graph
     assert "trim=start=1.000,trim=end_frame=1" in graph
     assert "tile=layout=3x1:nb_frames=3" in graph
@@ -97,6 +99,7 @@ def test_remux_is_a_stream_copy_with_faststart():
     assert cmd[-1] == "/o/x.mp4"
 
 
+@pytest.mark.media
 def test_the_bare_command_runs(ffmpeg_exe, make_clip, tmp_path):
     plan = make_plan(
         renditions=(PlannedRendition("240p", 320, 240, 400, 64),

@@ -11,17 +11,23 @@ and publish nothing.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
 import av
 import m3u8
+import psutil
 import pytest
 
 from media_operator.manifest import Manifest
 from media_operator.workers.encode.probe import probe
 
-from ...conftest import CallbackReceiver, WorkerRun
+from ...conftest import SMALL_LADDER, CallbackReceiver, WorkerRun, media_encode_command
 
 pytestmark = pytest.mark.media
 
@@ -179,6 +185,7 @@ def test_1080p_default_ladder_with_callbacks(
         ("video_only", None),
         ("vfr", None),
         ("start_offset", None),
+        ("interlaced", None),
     ],
 )
 def test_clip(clip, ladder, make_clip, run_worker, ffmpeg_exe):
@@ -267,3 +274,69 @@ def test_worker_retries_a_503_callback_with_the_same_webhook_id(
     assert [r.status for r in first_three] == [503, 503, 200]
     assert {r.msg_id for r in first_three} == {f"msg_{run.spec['jobId'].replace('-', '')}_running"}
     assert [e.type for e in callback_receiver.accepted][-1] == "encoding.succeeded"
+
+
+def test_sigterm_kills_ffmpeg_publishes_nothing_and_reports_no_failure(
+    make_clip, tmp_path, webhook_secret, callback_receiver
+):
+    output = tmp_path / "out" / "video"
+    spec = {
+        "jobId": str(uuid.uuid4()), "videoId": str(uuid.uuid4()),
+        "source": make_clip("hd1080").as_uri(), "output": output.as_uri() + "/",
+        "ladder": [{"name": "1080p", "height": 1080, "videoKbps": 5000, "audioKbps": 128},
+                   *SMALL_LADDER],
+        "callbackUrl": callback_receiver.url,
+    }  # fmt: skip
+    env = {**os.environ, "CALLBACK_SIGNING_SECRET": webhook_secret,
+           "MEDIA_ENCODE_X264_PRESET": "medium"}  # fmt: skip
+    proc = subprocess.Popen(
+        [*media_encode_command(), "--spec", json.dumps(spec)],  # inline JSON spec
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    worker = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    # the first progress event: the encoding ffmpeg runs
+    while not callback_receiver.events("encoding.progress") and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.05)
+    ffmpeg = [c for c in worker.children() if "ffmpeg" in c.name()]
+    assert ffmpeg, "ffmpeg is not running"
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr[-2000:]
+    assert not ffmpeg[0].is_running() or ffmpeg[0].status() == psutil.STATUS_ZOMBIE
+    assert not output.exists()
+    assert {e.type for e in callback_receiver.accepted} == {
+        "encoding.running",
+        "encoding.progress",
+    }, (callback_receiver.requests, stderr[-3000:])
+
+
+def test_running_refused_by_the_api_aborts_with_exit_3(make_clip, run_worker, callback_receiver):
+    callback_receiver.by_type = {"encoding.running": 410}
+    run = run_worker(make_clip("plain"), callback=callback_receiver)
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert [r.status for r in callback_receiver.requests] == [410]  # no retry, nothing else
+    assert not run.output_dir.exists()
+
+
+def test_undeliverable_success_exits_3_with_outputs_published(
+    make_clip, run_worker, callback_receiver
+):
+    callback_receiver.by_type = {"encoding.succeeded": 400}
+    run = run_worker(make_clip("opus_audio_only"), callback=callback_receiver)
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert (run.output_dir / "manifest.json").exists()
+
+
+def test_worker_runs_without_django_and_without_callback(make_clip, run_worker):
+    run = run_worker(make_clip("video_only"))  # no callbackUrl: no reports, still exit 0
+    assert run.returncode == 0, run.stderr[-2000:]
+    code = (
+        "import sys\n"
+        "from media_operator.workers.encode import cli, run  # noqa\n"
+        "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), "
+        "sorted(m for m in sys.modules if m.startswith('django'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)

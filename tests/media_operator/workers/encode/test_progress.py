@@ -1,12 +1,8 @@
-"""ffmpeg -progress parsing and throttling."""
+"""ffmpeg -progress parsing."""
 
 from __future__ import annotations
 
-from media_operator.workers.encode.progress import (
-    ProgressParser,
-    ProgressThrottle,
-    ProgressUpdate,
-)
+from media_operator.workers.encode.progress import ProgressParser, ProgressUpdate
 
 BLOCK = """frame=30
 fps=0.00
@@ -36,14 +32,3 @@ def test_percent_is_clamped():
     assert ProgressUpdate(out_time=5.0, done=False).percent(3.0) == 100.0
     assert ProgressUpdate(out_time=None, done=False).percent(3.0) == 0.0
     assert ProgressParser().feed("garbage") is None
-
-
-def test_throttle_once_per_interval_and_increasing():
-    now = [0.0]
-    throttle = ProgressThrottle(min_interval=1.0, clock=lambda: now[0])
-    assert throttle.accept(10)
-    now[0] = 0.5
-    assert not throttle.accept(20)  # too soon
-    now[0] = 1.1
-    assert not throttle.accept(10)  # not increasing
-    assert throttle.accept(30)

@@ -1,0 +1,1 @@
+"""The programs that run inside worker pods (``media-encode``; ``media-live`` later)."""

@@ -1,0 +1,229 @@
+"""Pure builders of ffmpeg command lines (lists of arguments, no shell).
+
+``build_ffmpeg_command(plan, ...)``: ONE process that decodes the source once and writes
+every output of the plan::
+
+    [0:<video>] bwdif (interlaced frames only), fps=<constant rate>:start_time=0,
+                format=yuv420p, split=N
+        -> scale=WxH, setsar=1            (one per rendition)  -> libx264 -> HLS variant
+        -> trim=start=T, trim=end_frame=1, scale=WxH           -> mjpeg   -> poster.jpg
+        -> select (one frame every I s), scale, tile=CxR       -> mjpeg   -> sprite.jpg
+    [0:<audio>] aresample=48 kHz stereo (first sample at 0, gaps filled), asplit=N
+        -> aac (one per rendition)                             -> HLS variant
+
+- timestamps: ffmpeg rebases the input so it starts at 0; ``fps=...:start_time=0`` and
+  ``aresample=...:first_pts=0`` make both outputs start exactly at 0 (padding with the
+  first frame / silence), and ``fps`` turns variable frame rates into a constant one;
+- rotation: ffmpeg's autorotation (on by default) turns frames upright before the graph;
+- keyframes: forced by time on every segment boundary (``-force_key_frames
+  expr:gte(t,n_forced*D)``), no scene-cut keyframes (``-sc_threshold 0``), closed GOPs,
+  IDR frames, so every rendition's segments start on the same instants;
+- video: H.264 High, yuv420p 8-bit, capped VBR (``-b:v`` from the ladder, ``-maxrate``
+  1.5x, ``-bufsize`` 2x); audio: AAC-LC stereo 48 kHz;
+- HLS: fMP4 segments, VOD playlists with ``EXT-X-INDEPENDENT-SEGMENTS``, named variants
+  (``-var_stream_map``), a master playlist (rewritten afterwards, see ``hls.py``).
+
+``build_remux_command``: the MP4 fallback, a ``-c copy`` remux of one HLS variant into a
+faststart MP4 (no second encode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from . import layout
+from .ladder import EncodePlan, PlannedRendition
+
+AUDIO_SAMPLE_RATE = 48_000
+MAXRATE_FACTOR = 1.5
+BUFSIZE_FACTOR = 2.0
+JPEG_QUALITY = 3  # mjpeg -q:v, 2 (best) .. 31
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """x264 preset, and threads per encoder (``None``: ffmpeg's default, all cores)."""
+
+    preset: str = "veryfast"
+    threads: int | None = None
+
+
+def build_ffmpeg_command(
+    plan: EncodePlan,
+    *,
+    ffmpeg: str,
+    source: str | Path,
+    out_dir: str | Path,
+    settings: EncoderSettings | None = None,
+    progress: bool = True,
+) -> list[str]:
+    """The single ffmpeg command for ``plan``; outputs go under ``out_dir`` (see layout).
+
+    ``progress``: write ``-progress`` key=value blocks to stdout (see ``progress.py``).
+    """
+    settings = settings or EncoderSettings()
+    out = Path(out_dir)
+    renditions = plan.renditions
+    graph: list[str] = []
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+    if progress:
+        cmd += ["-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
+    cmd += ["-i", str(source)]
+
+    video_labels: list[str] = []
+    if plan.has_video:
+        branches = [f"v{i}" for i in range(len(renditions))]
+        if plan.poster:
+            branches.append("vposter")
+        if plan.storyboard:
+            branches.append("vsprite")
+        graph.append(
+            f"[0:{plan.video_stream}]{video_input_filters(plan)},"
+            f"split={len(branches)}" + "".join(f"[{b}]" for b in branches)
+        )
+        for i, rendition in enumerate(renditions):
+            graph.append(f"[v{i}]{scale_filters(rendition)}[vout{i}]")
+            video_labels.append(f"[vout{i}]")
+        if plan.poster:
+            p = plan.poster
+            graph.append(
+                f"[vposter]trim=start={p.time:.3f},trim=end_frame=1,"
+                f"scale={p.width}:{p.height},setsar=1[poster]"
+            )
+        if plan.storyboard:
+            s = plan.storyboard
+            graph.append(
+                f"[vsprite]select='gte(t,selected_n*{s.interval:g}-0.001)',"
+                f"scale={s.tile_width}:{s.tile_height},setsar=1,"
+                f"tile=layout={s.columns}x{s.rows}:nb_frames={s.count}[sprite]"
+            )
+    audio_labels: list[str] = []
+    if plan.has_audio:
+        n = len(renditions)
+        graph.append(
+            f"[0:{plan.audio_stream}]{audio_filters()},asplit={n}"
+            + "".join(f"[aout{i}]" for i in range(n))
+        )
+        audio_labels = [f"[aout{i}]" for i in range(n)]
+
+    cmd += ["-filter_complex", ";".join(graph)]
+    for label in video_labels + audio_labels:
+        cmd += ["-map", label]
+    cmd += ["-map_metadata", "-1", "-map_chapters", "-1"]
+    if plan.has_video:
+        cmd += video_encoder_args(plan, settings)
+        for i, rendition in enumerate(renditions):
+            cmd += video_bitrate_args(rendition, stream=i)
+    if plan.has_audio:
+        cmd += ["-c:a", "aac", "-ac", "2", "-ar", str(AUDIO_SAMPLE_RATE)]
+        for i, rendition in enumerate(renditions):
+            cmd += [f"-b:a:{i}", f"{rendition.audio_kbps}k"]
+    cmd += hls_muxer_args(plan, out)
+    cmd.append(str(out / layout.HLS_DIR / "%v" / "index.m3u8"))
+
+    if plan.poster:
+        cmd += ["-map", "[poster]", *_jpeg_args(), str(out / layout.POSTER)]
+    if plan.storyboard:
+        cmd += ["-map", "[sprite]", *_jpeg_args(), str(out / layout.STORYBOARD_IMAGE)]
+    return cmd
+
+
+def video_input_filters(plan: EncodePlan) -> str:
+    """Filters applied once to the decoded source video, before the split: deinterlace the
+    frames flagged interlaced (a no-op on progressive ones), constant frame rate from 0,
+    8-bit 4:2:0."""
+    return (
+        "bwdif=mode=send_frame:deint=interlaced,"
+        f"fps={_rate(plan.frame_rate)}:start_time=0,format=yuv420p"
+    )
+
+
+def scale_filters(rendition: PlannedRendition) -> str:
+    """Per-rendition scaling to square pixels, limited range (a no-op at source size)."""
+    return f"scale={rendition.width}:{rendition.height}:out_range=tv,setsar=1"
+
+
+def audio_filters() -> str:
+    """Stereo 48 kHz float planar (what the AAC encoder takes), timestamps from 0."""
+    return (
+        f"aresample={AUDIO_SAMPLE_RATE}:async=1:first_pts=0,"
+        f"aformat=sample_fmts=fltp:sample_rates={AUDIO_SAMPLE_RATE}:channel_layouts=stereo"
+    )
+
+
+def video_encoder_args(plan: EncodePlan, settings: EncoderSettings) -> list[str]:
+    """libx264 options shared by every rendition (keyframes aligned on segment times)."""
+    seg = plan.segment_duration
+    gop = max(1, round(float(plan.frame_rate or 25) * seg))
+    args = [
+        "-c:v", "libx264",
+        "-preset", settings.preset,
+        "-profile:v", "high",
+        "-pix_fmt", "yuv420p",
+        "-fps_mode", "passthrough",
+        "-force_key_frames", f"expr:gte(t,n_forced*{seg:g})",
+        "-forced-idr", "1",
+        "-sc_threshold", "0",
+        "-flags", "+cgop",
+        # a backstop only: the forced keyframes come first
+        "-g", str(2 * gop),
+        "-keyint_min", str(gop),
+    ]  # fmt: skip
+    if settings.threads:
+        args += ["-threads", str(settings.threads)]
+    return args
+
+
+def video_bitrate_args(rendition: PlannedRendition, *, stream: int) -> list[str]:
+    """Capped VBR for output video stream ``stream``."""
+    kbps = rendition.video_kbps or 0
+    return [
+        f"-b:v:{stream}", f"{kbps}k",
+        f"-maxrate:v:{stream}", f"{round(kbps * MAXRATE_FACTOR)}k",
+        f"-bufsize:v:{stream}", f"{round(kbps * BUFSIZE_FACTOR)}k",
+    ]  # fmt: skip
+
+
+def hls_muxer_args(plan: EncodePlan, out: Path) -> list[str]:
+    names = [r.name for r in plan.renditions]
+    streams = []
+    for i, name in enumerate(names):
+        parts = ([f"v:{i}"] if plan.has_video else []) + ([f"a:{i}"] if plan.has_audio else [])
+        streams.append(",".join([*parts, f"name:{name}"]))
+    # with one variant ffmpeg does not expand %v in the init file name
+    init = "init_%v.mp4" if len(names) > 1 else f"init_{names[0]}.mp4"
+    return [
+        "-max_muxing_queue_size", "1024",
+        "-f", "hls",
+        "-hls_time", f"{plan.segment_duration:g}",
+        "-hls_playlist_type", "vod",
+        "-hls_list_size", "0",
+        "-hls_segment_type", "fmp4",
+        "-hls_flags", "independent_segments",
+        "-hls_fmp4_init_filename", init,
+        "-hls_segment_filename", str(out / layout.HLS_DIR / "%v" / "seg_%05d.m4s"),
+        "-master_pl_name", Path(layout.MASTER_PLAYLIST).name,
+        "-var_stream_map", " ".join(streams),
+    ]  # fmt: skip
+
+
+def build_remux_command(*, ffmpeg: str, playlist: str | Path, output: str | Path) -> list[str]:
+    """Remux an HLS variant into a progressive MP4 with the index up front (``-c copy``)."""
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
+        "-i", str(playlist),
+        "-map", "0", "-c", "copy", "-map_metadata", "-1",
+        "-movflags", "+faststart",
+        "-f", "mp4", str(output),
+    ]  # fmt: skip
+
+
+def _jpeg_args() -> list[str]:
+    return ["-frames:v", "1", "-c:v", "mjpeg", "-q:v", str(JPEG_QUALITY), "-update", "1"]
+
+
+def _rate(rate: Fraction | None) -> str:
+    rate = Fraction(rate or 25)
+    return str(rate.numerator) if rate.denominator == 1 else f"{rate.numerator}/{rate.denominator}"

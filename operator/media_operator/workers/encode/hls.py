@@ -1,0 +1,131 @@
+"""After the encode: measure the HLS variants and (re)write the master playlist.
+
+ffmpeg writes a master playlist, but its BANDWIDTH is derived from the configured or
+average bit rate and its attributes vary across ffmpeg versions. We rewrite it with the
+``m3u8`` package from what was actually produced, per variant:
+
+- ``BANDWIDTH``: peak segment bit rate (bit/s), as RFC 8216 defines it: the largest
+  ``segment bytes * 8 / EXTINF duration``;
+- ``AVERAGE-BANDWIDTH``: all segment bytes * 8 / total duration;
+- ``RESOLUTION`` (video), ``FRAME-RATE`` (video), ``CODECS`` (RFC 6381): ``avc1.PPCCLL``
+  read from the ``avcC`` box of the variant's init segment, ``mp4a.40.2`` for AAC-LC.
+
+Variant playlists lacking ``EXT-X-INDEPENDENT-SEGMENTS`` (ffmpeg omits it for audio only)
+get it. Errors: ``HlsOutputError`` when a variant playlist is missing, empty or unparsable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import m3u8
+
+from . import layout
+from .ladder import EncodePlan, PlannedRendition
+
+AAC_LC_CODEC = "mp4a.40.2"
+
+
+class HlsOutputError(Exception):
+    """The HLS output is incomplete or malformed."""
+
+
+@dataclass(frozen=True)
+class VariantStats:
+    """One variant as produced. Bandwidths in bit/s, sizes in bytes, duration in s."""
+
+    rendition: PlannedRendition
+    playlist: str  # relative to the output root
+    duration: float
+    size_bytes: int
+    peak_bandwidth: int
+    average_bandwidth: int
+    codecs: str
+    segment_count: int
+
+
+def measure_variant(out_dir: Path, rendition: PlannedRendition, plan: EncodePlan) -> VariantStats:
+    """Read the variant playlist of ``rendition`` under ``out_dir`` and measure it."""
+    rel = layout.variant_playlist(rendition.name)
+    path = out_dir / rel
+    try:
+        playlist = m3u8.loads(path.read_text(), uri=str(path))
+    except (OSError, ValueError) as exc:
+        raise HlsOutputError(f"cannot read the {rendition.name} playlist: {exc}") from exc
+    segments = list(playlist.segments)
+    if not segments or not playlist.is_endlist:
+        raise HlsOutputError(f"the {rendition.name} playlist is empty or unfinished")
+    if not playlist.is_independent_segments:
+        # ffmpeg omits the tag for audio-only variants; every segment starts on a
+        # keyframe (forced IDR) or an independent AAC frame, so it holds for ours
+        playlist.is_independent_segments = True
+        path.write_text(playlist.dumps())
+    folder = path.parent
+    init_uri = segments[0].init_section.uri if segments[0].init_section else None
+    init_size = (folder / init_uri).stat().st_size if init_uri else 0
+    duration = 0.0
+    total = init_size
+    media_bytes = 0
+    peak = 0.0
+    for segment in segments:
+        size = (folder / segment.uri).stat().st_size
+        seg_duration = float(segment.duration or 0)
+        duration += seg_duration
+        total += size
+        media_bytes += size
+        if seg_duration > 0:
+            peak = max(peak, size * 8 / seg_duration)
+    codecs = []
+    if plan.has_video:
+        if not init_uri:
+            raise HlsOutputError(f"the {rendition.name} playlist has no init segment")
+        codecs.append(avc_codec_string((folder / init_uri).read_bytes()))
+    if plan.has_audio:
+        codecs.append(AAC_LC_CODEC)
+    return VariantStats(
+        rendition=rendition,
+        playlist=rel,
+        duration=duration,
+        size_bytes=total,
+        peak_bandwidth=math.ceil(peak),
+        average_bandwidth=math.ceil(media_bytes * 8 / duration) if duration else 0,
+        codecs=",".join(codecs),
+        segment_count=len(segments),
+    )
+
+
+def avc_codec_string(init_segment: bytes) -> str:
+    """``avc1.PPCCLL`` from the first ``avcC`` box (profile, constraint flags, level)."""
+    at = init_segment.find(b"avcC")
+    if at < 0 or len(init_segment) < at + 8:
+        raise HlsOutputError("no avcC box in the init segment")
+    # box payload: configurationVersion, AVCProfileIndication, profile_compatibility,
+    # AVCLevelIndication
+    profile, compat, level = init_segment[at + 5 : at + 8]
+    return f"avc1.{profile:02x}{compat:02x}{level:02x}"
+
+
+def write_master(out_dir: Path, variants: list[VariantStats], frame_rate: Fraction | None) -> str:
+    """Write ``hls/master.m3u8`` for ``variants`` and return its text."""
+    master = m3u8.M3U8()
+    master.version = 7
+    master.is_independent_segments = True
+    for variant in variants:
+        rendition = variant.rendition
+        info: dict = {
+            "bandwidth": variant.peak_bandwidth,
+            "average_bandwidth": variant.average_bandwidth,
+            "codecs": variant.codecs,
+        }
+        if rendition.width and rendition.height:
+            info["resolution"] = f"{rendition.width}x{rendition.height}"
+            if frame_rate:
+                info["frame_rate"] = float(frame_rate)
+        uri = f"{rendition.name}/{Path(variant.playlist).name}"
+        master.add_playlist(m3u8.Playlist(uri=uri, stream_info=info, media=[], base_uri=None))
+    text = master.dumps()
+    (out_dir / layout.MASTER_PLAYLIST).write_text(text)
+    return text

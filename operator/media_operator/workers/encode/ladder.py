@@ -1,0 +1,222 @@
+"""Planning: from the probe and the spec to exactly what to produce. Pure functions.
+
+Rules for video (heights/widths in pixels, bitrates in kbit/s):
+
+- never upscale: rungs taller than the source's display height (rotation honoured) go;
+- a source between two rungs gets one extra rung at its own height, with the bitrate of
+  the next taller rung scaled by the pixel ratio, unless a kept rung is already within
+  ``NEAR_SOURCE`` (10 %) of the source height (a 736-px source keeps 720p only);
+- a source smaller than every rung gets one rung at its own height (same scaling from the
+  smallest rung);
+- widths follow the display aspect ratio (SAR applied, rotation honoured; outputs have
+  square pixels) and every dimension is even (a 641x479 source gives 640x478);
+- the frame rate becomes constant (VFR sources included): the source's average rate,
+  snapped to a standard rate when within 2 %, else rounded, halved while above 60.
+
+Audio-only sources give one audio rendition (``audio``, the best audio bitrate of the
+ladder); video-only sources give renditions without audio.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from media_operator.spec import EncodingJobSpec, Rendition
+
+from .probe import MediaInfo, VideoStreamInfo
+from .storyboard import StoryboardPlan, plan_storyboard
+
+NEAR_SOURCE = 1.10
+MIN_VIDEO_KBPS = 100
+MAX_FRAME_RATE = 60
+DEFAULT_FRAME_RATE = Fraction(25)
+STANDARD_FRAME_RATES = (
+    Fraction(24000, 1001),
+    Fraction(24),
+    Fraction(25),
+    Fraction(30000, 1001),
+    Fraction(30),
+    Fraction(48),
+    Fraction(50),
+    Fraction(60000, 1001),
+    Fraction(60),
+)
+#: a poster is taken at a third of the duration, or on the first frame below this (s)
+SHORT_CLIP = 2.0
+#: the MP4 fallback is made from the tallest rung at most this tall (else the smallest)
+MP4_MAX_HEIGHT = 720
+AUDIO_ONLY_NAME = "audio"
+
+
+@dataclass(frozen=True)
+class PlannedRendition:
+    """One HLS variant to make; ``width``/``height``/``video_kbps`` are None for audio only,
+    ``audio_kbps`` is None without audio."""
+
+    name: str
+    width: int | None
+    height: int | None
+    video_kbps: int | None
+    audio_kbps: int | None
+
+
+@dataclass(frozen=True)
+class PosterPlan:
+    time: float
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class EncodePlan:
+    """Everything the ffmpeg command needs. Renditions are sorted tallest first."""
+
+    renditions: tuple[PlannedRendition, ...]
+    #: absolute stream indexes in the source (``None``: no such stream)
+    video_stream: int | None
+    audio_stream: int | None
+    #: constant output frame rate (``None`` for audio only)
+    frame_rate: Fraction | None
+    duration: float
+    segment_duration: float
+    poster: PosterPlan | None = None
+    storyboard: StoryboardPlan | None = None
+    #: name of the rendition remuxed into the MP4 fallback
+    mp4_rendition: str | None = None
+
+    @property
+    def has_video(self) -> bool:
+        return self.video_stream is not None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_stream is not None
+
+    @property
+    def audio_only(self) -> bool:
+        return not self.has_video
+
+    def rendition(self, name: str) -> PlannedRendition:
+        return next(r for r in self.renditions if r.name == name)
+
+
+def plan_encoding(info: MediaInfo, spec: EncodingJobSpec) -> EncodePlan:
+    """The full plan for ``info`` (probed source) and ``spec``."""
+    extras = spec.extras
+    audio = info.audio
+    if info.video is None:
+        best_audio = max(r.audio_kbps for r in spec.ladder)
+        rendition = PlannedRendition(AUDIO_ONLY_NAME, None, None, None, best_audio)
+        return EncodePlan(
+            renditions=(rendition,),
+            video_stream=None,
+            audio_stream=audio.index if audio else None,
+            frame_rate=None,
+            duration=info.duration,
+            segment_duration=spec.segment_duration,
+            mp4_rendition=AUDIO_ONLY_NAME if extras.mp4 else None,
+        )
+    video = info.video
+    renditions = plan_video_ladder(spec.ladder, video, with_audio=audio is not None)
+    rate = output_frame_rate(video.frame_rate)
+    top = renditions[0]
+    poster = None
+    if extras.poster:
+        when = 0.0 if info.duration < SHORT_CLIP else round(info.duration / 3, 3)
+        poster = PosterPlan(time=when, width=top.width, height=top.height)
+    storyboard = None
+    if extras.storyboard:
+        storyboard = plan_storyboard(info.duration, video.display_aspect, rate)
+    return EncodePlan(
+        renditions=renditions,
+        video_stream=video.index,
+        audio_stream=audio.index if audio else None,
+        frame_rate=rate,
+        duration=info.duration,
+        segment_duration=spec.segment_duration,
+        poster=poster,
+        storyboard=storyboard,
+        mp4_rendition=pick_mp4_rendition(renditions) if extras.mp4 else None,
+    )
+
+
+def plan_video_ladder(
+    ladder: Sequence[Rendition], video: VideoStreamInfo, *, with_audio: bool = True
+) -> tuple[PlannedRendition, ...]:
+    """The video renditions for ``video`` (see the module docstring), tallest first."""
+    source_height = video.display_height
+    aspect = video.display_aspect
+    rungs = sorted(ladder, key=lambda r: r.height, reverse=True)
+    kept = [r for r in rungs if r.height <= source_height]
+    taller = [r for r in rungs if r.height > source_height]
+    planned: list[PlannedRendition] = []
+
+    if taller and (not kept or source_height > kept[0].height * NEAR_SOURCE):
+        reference = taller[-1]  # the next rung above the source
+        height = _even_down(source_height)
+        ratio = (height / reference.height) ** 2
+        names = {r.name for r in rungs}
+        name = f"{height}p" if f"{height}p" not in names else f"{height}p-src"
+        planned.append(
+            _rendition(
+                name,
+                height,
+                aspect,
+                max(MIN_VIDEO_KBPS, round(reference.video_kbps * ratio)),
+                reference.audio_kbps,
+                with_audio,
+            )
+        )
+    for rung in kept:
+        planned.append(
+            _rendition(
+                rung.name,
+                _even_down(rung.height),
+                aspect,
+                rung.video_kbps,
+                rung.audio_kbps,
+                with_audio,
+            )
+        )
+    return tuple(planned)
+
+
+def output_frame_rate(rate: Fraction | float | None) -> Fraction:
+    """Constant output frame rate for a source averaging ``rate`` frames/s."""
+    if not rate or rate <= 0:
+        return DEFAULT_FRAME_RATE
+    rate = Fraction(rate)
+    while rate > MAX_FRAME_RATE:
+        rate /= 2
+    nearest = min(STANDARD_FRAME_RATES, key=lambda standard: abs(rate - standard))
+    if abs(rate - nearest) <= nearest * Fraction(2, 100):
+        return nearest
+    return Fraction(max(1, round(rate)))
+
+
+def pick_mp4_rendition(renditions: Sequence[PlannedRendition]) -> str:
+    """The tallest rendition at most ``MP4_MAX_HEIGHT`` tall, else the smallest."""
+    fitting = [r for r in renditions if r.height is not None and r.height <= MP4_MAX_HEIGHT]
+    if fitting:
+        return max(fitting, key=lambda r: r.height or 0).name
+    return min(renditions, key=lambda r: r.height or 0).name
+
+
+def _rendition(
+    name: str, height: int, aspect: Fraction, video_kbps: int, audio_kbps: int, with_audio: bool
+) -> PlannedRendition:
+    width = max(2, 2 * round(height * aspect / 2))
+    return PlannedRendition(
+        name=name,
+        width=width,
+        height=height,
+        video_kbps=video_kbps,
+        audio_kbps=audio_kbps if with_audio else None,
+    )
+
+
+def _even_down(value: int) -> int:
+    return max(2, math.floor(value / 2) * 2)

@@ -1,0 +1,264 @@
+"""Probing a source with PyAV: what is in it, and can it be decoded at all.
+
+``probe(path) -> MediaInfo`` opens the file, picks the first real video stream (cover
+art, i.e. attached pictures, is ignored) and the first audio stream, decodes one frame of
+each (which proves they decode and gives the display rotation of the video from the
+display-matrix side data; an audio stream that cannot be decoded next to a good video
+stream is ignored, with a warning), rejects still images, and checks that the
+container's index does not point past the end of the file (a truncated upload).
+
+Units: durations and times in seconds (float), frame rates as ``Fraction`` frames/s,
+rotation in degrees clockwise (0, 90, 180, 270), sizes in bytes.
+
+Errors: ``UnsupportedMedia`` (``reason`` is ``unsupported_media``, or ``truncated_media``
+when the index points past the end of the file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+
+from media_operator.manifest import SourceInfo
+
+log = logging.getLogger(__name__)
+
+#: how many packets to feed a decoder before giving up on getting a first frame
+_MAX_PACKETS_FOR_FIRST_FRAME = 300
+#: demuxers of still images (plus every ``*_pipe`` one: png_pipe, jpeg_pipe...)
+_IMAGE_FORMATS = frozenset({"image2", "image2pipe", "apng", "webp"})
+
+
+class UnsupportedMedia(Exception):
+    """The file is not media we can encode. ``reason`` is a stable error code."""
+
+    def __init__(self, message: str, *, reason: str = "unsupported_media"):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VideoStreamInfo:
+    """The video stream to encode. ``width``/``height`` are the coded (stored) size."""
+
+    index: int
+    codec: str
+    width: int
+    height: int
+    #: display rotation, degrees clockwise, one of 0, 90, 180, 270
+    rotation: int = 0
+    #: sample (pixel) aspect ratio; 1 when unknown
+    sar: Fraction = Fraction(1)
+    pix_fmt: str | None = None
+    #: average frame rate, ``None`` if unknown
+    frame_rate: Fraction | None = None
+
+    @property
+    def rotated(self) -> bool:
+        """True when the display is turned a quarter (width and height swap)."""
+        return self.rotation in (90, 270)
+
+    @property
+    def display_height(self) -> int:
+        """Pixel rows once rotated for display (what "no upscaling" compares with)."""
+        return self.width if self.rotated else self.height
+
+    @property
+    def display_aspect(self) -> Fraction:
+        """Display aspect ratio (width/height) with the SAR applied and rotation honoured."""
+        aspect = Fraction(self.width) * self.sar / self.height
+        return 1 / aspect if self.rotated else aspect
+
+
+@dataclass(frozen=True)
+class AudioStreamInfo:
+    index: int
+    codec: str
+    channels: int
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ``probe`` found."""
+
+    container: str
+    duration: float
+    start_time: float
+    size_bytes: int
+    video: VideoStreamInfo | None
+    audio: AudioStreamInfo | None
+
+    def to_source_info(self) -> SourceInfo:
+        """The ``source`` block of ``manifest.json``."""
+        video, audio = self.video, self.audio
+        return SourceInfo(
+            container=self.container,
+            duration=round(self.duration, 3),
+            start_time=round(self.start_time, 3),
+            size_bytes=self.size_bytes,
+            video_codec=video.codec if video else None,
+            width=video.width if video else None,
+            height=video.height if video else None,
+            rotation=video.rotation if video else 0,
+            pix_fmt=video.pix_fmt if video else None,
+            frame_rate=round(float(video.frame_rate), 3) if video and video.frame_rate else None,
+            audio_codec=audio.codec if audio else None,
+            audio_channels=audio.channels if audio else None,
+            audio_sample_rate=audio.sample_rate if audio else None,
+        )
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Probe ``path`` (see the module docstring); raises ``UnsupportedMedia``."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnsupportedMedia(f"cannot read the source: {exc}") from exc
+    if size == 0:
+        raise UnsupportedMedia("the source file is empty")
+    try:
+        container = av.open(str(path), mode="r", metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise UnsupportedMedia(f"not a readable media file: {exc}") from exc
+    with container:
+        return _inspect(container, size)
+
+
+def _inspect(container: av.container.InputContainer, size: int) -> MediaInfo:
+    fmt = container.format.name
+    if fmt in _IMAGE_FORMATS or fmt.endswith("_pipe"):
+        raise UnsupportedMedia(f"the source is a still image ({fmt}), not audio or video")
+    video_stream = next(
+        (
+            s
+            for s in container.streams.video
+            if not s.disposition & av.stream.Disposition.attached_pic
+        ),
+        None,
+    )
+    audio_stream = next(iter(container.streams.audio), None)
+    if video_stream is None and audio_stream is None:
+        raise UnsupportedMedia("no audio or video stream in the source")
+    _check_not_truncated(container, size)
+
+    video = _video_info(container, video_stream) if video_stream is not None else None
+    audio = None
+    if audio_stream is not None:
+        try:
+            audio = _audio_info(container, audio_stream)
+        except UnsupportedMedia as exc:
+            if video is None:
+                raise
+            # a picture without usable sound is still worth publishing
+            log.warning("ignoring the audio stream: %s", exc)
+
+    start = container.start_time / av.time_base if container.start_time is not None else 0.0
+    duration = container.duration / av.time_base if container.duration else 0.0
+    if duration <= 0:
+        duration = _duration_from_packets(container)
+    if not math.isfinite(duration) or duration <= 0:
+        raise UnsupportedMedia("the source has no measurable duration")
+    return MediaInfo(
+        container=fmt,
+        duration=duration,
+        start_time=start if math.isfinite(start) else 0.0,
+        size_bytes=size,
+        video=video,
+        audio=audio,
+    )
+
+
+def _video_info(container: av.container.InputContainer, stream: av.VideoStream) -> VideoStreamInfo:
+    ctx = stream.codec_context
+    frame = _first_frame(container, stream)
+    width, height = ctx.width or frame.width, ctx.height or frame.height
+    if not width or not height:
+        raise UnsupportedMedia("the video stream has no dimensions")
+    sar = stream.sample_aspect_ratio or ctx.sample_aspect_ratio
+    sar = Fraction(sar) if sar and sar > 0 else Fraction(1)
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return VideoStreamInfo(
+        index=stream.index,
+        codec=ctx.name,
+        width=width,
+        height=height,
+        rotation=_clockwise_quarter(frame.rotation),
+        sar=sar,
+        pix_fmt=ctx.pix_fmt or frame.format.name,
+        frame_rate=Fraction(rate) if rate and rate > 0 else None,
+    )
+
+
+def _audio_info(container: av.container.InputContainer, stream: av.AudioStream) -> AudioStreamInfo:
+    frame = _first_frame(container, stream)
+    ctx = stream.codec_context
+    channels = ctx.layout.nb_channels if ctx.layout else 0
+    channels = channels or frame.layout.nb_channels
+    sample_rate = ctx.sample_rate or frame.sample_rate
+    if not channels or not sample_rate:
+        raise UnsupportedMedia("the audio stream has no channels or no sample rate")
+    return AudioStreamInfo(
+        index=stream.index, codec=ctx.name, channels=channels, sample_rate=sample_rate
+    )
+
+
+def _first_frame(
+    container: av.container.InputContainer, stream: av.stream.Stream
+) -> av.frame.Frame:
+    """Decode the first frame of ``stream`` (then rewind), or raise ``UnsupportedMedia``."""
+    kind = stream.type
+    try:
+        for n, packet in enumerate(container.demux(stream)):
+            if n >= _MAX_PACKETS_FOR_FIRST_FRAME:
+                break
+            for frame in packet.decode():
+                return frame
+        else:
+            for frame in stream.codec_context.decode(None):  # drain at end of file
+                return frame
+    except av.error.FFmpegError as exc:
+        raise UnsupportedMedia(f"the {kind} stream cannot be decoded: {exc}") from exc
+    finally:
+        with contextlib.suppress(av.error.FFmpegError):
+            container.seek(0)
+    raise UnsupportedMedia(f"no decodable {kind} frame in the source")
+
+
+def _check_not_truncated(container: av.container.InputContainer, size: int) -> None:
+    """``truncated_media`` if a sample of the container's index lies past the end of file."""
+    end = 0
+    for stream in container.streams:
+        for entry in stream.index_entries:
+            end = max(end, entry.pos + max(entry.size, 0))
+    if end > size:
+        raise UnsupportedMedia(
+            f"the source is truncated: its index needs {end} bytes, the file has {size}",
+            reason="truncated_media",
+        )
+
+
+def _duration_from_packets(container: av.container.InputContainer) -> float:
+    end = 0.0
+    for packet in container.demux():
+        if packet.pts is None or packet.time_base is None:
+            continue
+        end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+    start = container.start_time / av.time_base if container.start_time else 0.0
+    return end - start
+
+
+def _clockwise_quarter(counter_clockwise: float | int | None) -> int:
+    """PyAV gives the display rotation counter-clockwise in [-180, 180]; snap to 90°."""
+    if not counter_clockwise:
+        return 0
+    return int(round(-float(counter_clockwise) / 90.0)) * 90 % 360
