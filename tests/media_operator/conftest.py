@@ -107,6 +107,10 @@ CLIP_RECIPES: dict[str, tuple[str, list[str]]] = {
         "offset.ts",
         [*_lavfi_av(), *_H264, "-c:a", "aac", "-output_ts_offset", "10"],
     ),
+    "storyboard_13s": (
+        "storyboard.mp4",
+        ["-f", "lavfi", "-i", _V.format(size="160x120", rate=10, d=13), *_H264],
+    ),
     "faststart": (
         "faststart.mp4",
         [*_lavfi_av(), *_H264, "-c:a", "aac", "-movflags", "+faststart"],

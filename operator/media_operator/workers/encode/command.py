@@ -97,7 +97,9 @@ def build_ffmpeg_command(
             graph.append(
                 f"[vsprite]select='gte(t,selected_n*{s.interval:g}-0.001)',"
                 f"scale={s.tile_width}:{s.tile_height},setsar=1,"
-                f"tile=layout={s.columns}x{s.rows}:nb_frames={s.count}[sprite]"
+                # no nb_frames: at end of stream tile fills the unused cells with black
+                # (with nb_frames they stay uninitialised: green in YUV)
+                f"tile=layout={s.columns}x{s.rows}:color=black[sprite]"
             )
     audio_labels: list[str] = []
     if plan.has_audio:

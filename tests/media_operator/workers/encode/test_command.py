@@ -49,7 +49,7 @@ def test_one_input_one_split_every_output():
     assert "[0:0]bwdif=mode=send_frame:deint=interlaced,fps=30:start_time=0,format=yuv420p" in graph
     assert "scale=1280:720" in graph and "scale=640:360" in graph
     assert "trim=start=1.000,trim=end_frame=1" in graph
-    assert "tile=layout=3x1:nb_frames=3" in graph
+    assert "tile=layout=3x1:color=black" in graph
     assert "[0:1]aresample=48000" in graph and "channel_layouts=stereo" in graph
     assert "asplit=2[aout0][aout1]" in graph
     maps = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-map"]

@@ -125,6 +125,19 @@ def check_encoded(run: WorkerRun, source: Path, ffmpeg: str) -> Manifest:
             board = manifest.storyboard
             assert stream.width == board.columns * board.tile_width
             assert stream.height == board.rows * board.tile_height
+            rgb = next(sprite.decode(stream)).reformat(format="rgb24").planes[0]
+        if vtt.count("#xywh=") < board.columns * board.rows:
+            # cells no cue points at are black, not uninitialised memory (green in YUV)
+            pixels, stride = bytes(rgb), rgb.line_size
+            x0 = (board.columns - 1) * board.tile_width
+            y0 = (board.rows - 1) * board.tile_height
+            cell = [
+                pixels[y * stride + 3 * x + channel]
+                for y in range(y0 + 4, y0 + board.tile_height - 4)
+                for x in range(x0 + 4, x0 + board.tile_width - 4)
+                for channel in range(3)
+            ]
+            assert max(cell) < 40, "unused sprite cells must be black"
     else:
         assert manifest.poster is None and manifest.storyboard is None
     assert manifest.total_size_bytes > 0
@@ -206,6 +219,15 @@ def test_clip(clip, ladder, make_clip, run_worker, ffmpeg_exe):
         assert manifest.source.start_time >= 10
     elif clip == "yuv444":
         assert manifest.source.pix_fmt == "yuv444p"
+
+
+def test_storyboard_grid_with_unused_cells(make_clip, run_worker, ffmpeg_exe):
+    """13 thumbnails do not fill the grid: the cells left over are black (checked in
+    check_encoded), not uninitialised memory."""
+    source = make_clip("storyboard_13s")
+    manifest = check_encoded(run_worker(source), source, ffmpeg_exe)
+    board = manifest.storyboard
+    assert board.columns * board.rows > 13, (board.columns, board.rows)
 
 
 def test_rotated_clip_honours_display_matrix(rotated_clip, run_worker, ffmpeg_exe):
