@@ -21,39 +21,18 @@ import time
 from pathlib import Path
 
 import httpx
-import imageio_ffmpeg
 import psutil
 from tusclient import client as tus_client
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from demo import free_port, wait_until_up  # noqa: E402
+from demo import free_port, generate_clip, wait_until_up  # noqa: E402
 
 
 def padded_clip(folder: Path, size: int) -> Path:
-    path = folder / "big.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25:duration=2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-movflags",
-            "+faststart",
-            str(path),
-        ],
-        check=True,
-    )
-    with open(path, "ab") as fh:  # trailing padding: demuxers ignore it
+    """A real 2 s clip padded to ``size`` bytes (demuxers ignore trailing padding)."""
+    path = generate_clip(folder / "big.mp4", seconds=2, size="320x240", audio=False)
+    with open(path, "ab") as fh:
         fh.truncate(size)
     return path
 

@@ -46,9 +46,13 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def test_clip(folder: Path) -> Path:
-    path = folder / "pod-demo-clip.mp4"
-    say("no VIDEO=... given: generating a 10 s 1280x720 test clip with ffmpeg")
+def generate_clip(
+    path: Path, *, seconds: float = 10, size: str = "1280x720", audio: bool = True
+) -> Path:
+    """A test clip from ffmpeg's test sources: pattern (+ 440 Hz tone), H.264/AAC MP4."""
+    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}"]
+    if audio:
+        inputs += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
     subprocess.run(
         [
             imageio_ffmpeg.get_ffmpeg_exe(),
@@ -56,22 +60,14 @@ def test_clip(folder: Path) -> Path:
             "-loglevel",
             "error",
             "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720:rate=30:duration=10",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:duration=10",
+            *inputs,
             "-c:v",
             "libx264",
             "-preset",
             "veryfast",
             "-pix_fmt",
             "yuv420p",
-            "-c:a",
-            "aac",
+            *(["-c:a", "aac"] if audio else []),
             str(path),
         ],
         check=True,
@@ -148,7 +144,9 @@ def main() -> None:
     manage("ensure_user", "--username", USERNAME, "--password", PASSWORD, "--staff", env=env)
 
     with tempfile.TemporaryDirectory() as tmp:
-        video_path = args.video or test_clip(Path(tmp))
+        if args.video is None:
+            say("no VIDEO=... given: generating a 10 s 1280x720 test clip with ffmpeg")
+        video_path = args.video or generate_clip(Path(tmp) / "pod-demo-clip.mp4")
         if not video_path.is_file():
             sys.exit(f"VIDEO={video_path}: no such file")
         say(f"starting the API on {base}")
