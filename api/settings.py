@@ -245,3 +245,18 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Access control and private media (issue 5) --------------------------------------
+#: media URLs of non-public videos carry a token valid this many seconds plus the
+#: video's duration (``/media/t/<token>/...``)
+MEDIA_TOKEN_SECONDS = env_int("MEDIA_TOKEN_SECONDS", 3600)
+#: URL prefix of an nginx ``internal`` location that maps to MEDIA_ROOT (e.g.
+#: ``/protected-media/``): when set, the media view checks access and answers with
+#: ``X-Accel-Redirect`` instead of sending the file itself
+MEDIA_ACCEL_REDIRECT = env("MEDIA_ACCEL_REDIRECT", "")
+if MEDIA_ACCEL_REDIRECT and not MEDIA_ACCEL_REDIRECT.startswith("/"):
+    raise ImproperlyConfigured("MEDIA_ACCEL_REDIRECT must be a URL path starting with '/'")
+#: Cache-Control max-age of the media of public videos (plain URLs), seconds
+MEDIA_PUBLIC_CACHE_SECONDS = env_int("MEDIA_PUBLIC_CACHE_SECONDS", 300)
+#: lifetime of the grant ``POST /api/v1/videos/{id}/unlock`` gives, seconds
+VIDEO_GRANT_SECONDS = env_int("VIDEO_GRANT_SECONDS", 3600)

@@ -1,5 +1,6 @@
 """URL map: the API under /api/v1/ (OpenAPI at /api/openapi.json, docs at /api/docs),
-the tus endpoints under /api/v1/uploads/, media under /media/, the admin."""
+the tus endpoints under /api/v1/uploads/, media under /media/ (public videos) and
+/media/t/<token>/ (the others), the admin."""
 
 from functools import partial
 
@@ -8,7 +9,7 @@ from django.urls import path
 from ninja.openapi.views import openapi_json, openapi_view
 
 from api.core.views import not_found, server_error
-from api.playback.views import media_file
+from api.playback.views import media_file, media_file_tokened
 from api.uploads.views import TusUploadView
 from api.v1 import api
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/openapi.json", partial(openapi_json, api=api), name="openapi-json"),
     path("api/docs", partial(openapi_view, api=api), name="openapi-docs"),
+    path("media/t/<str:token>/<path:path>", media_file_tokened, name="media-token"),
     path("media/<path:path>", media_file, name="media"),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja_extra import NinjaExtraAPI
 from ninja_extra.exceptions import APIException
 
-from api.accounts.api import AuthController
+from api.accounts.api import AuthController, groups_router
 from api.accounts.api import router as accounts_router
 from api.core.envelope import (
     EnvelopeRenderer,
@@ -29,6 +29,7 @@ from api.core.envelope import (
 from api.core.errors import PodError
 from api.encoding.api import router as encoding_router
 from api.playback.api import router as playback_router
+from api.videos.api import catalog_router
 from api.videos.api import router as videos_router
 
 logger = logging.getLogger("api.errors")
@@ -125,6 +126,8 @@ def _server_error(request, exc: Exception):
 
 api.register_controllers(AuthController)
 api.add_router("/users", accounts_router, tags=["accounts"])
+api.add_router("/access-groups", groups_router, tags=["accounts"])
+api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])
 api.add_router("/internal", encoding_router, tags=["internal"])

@@ -58,8 +58,9 @@ def main() -> None:
         env.pop("DATABASE_URL")
         py = sys.executable
         subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        user = ["--username", "bench", "--password", "bench-pw", "--role", "uploader"]
         subprocess.run(
-            [py, "manage.py", "ensure_user", "--username", "bench", "--password", "bench-pw"],
+            [py, "manage.py", "ensure_user", *user],
             cwd=ROOT,
             env=env,
             check=True,

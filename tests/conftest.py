@@ -49,12 +49,16 @@ def _media_root(tmp_path, settings):
 
 @pytest.fixture
 def user(django_user_model):
-    return django_user_model.objects.create_user("alice", "alice@example.org", "pw-alice-1")
+    return django_user_model.objects.create_user(
+        "alice", "alice@example.org", "pw-alice-1", can_upload=True
+    )
 
 
 @pytest.fixture
 def other_user(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.org", "pw-bob-1")
+    return django_user_model.objects.create_user(
+        "bob", "bob@example.org", "pw-bob-1", can_upload=True
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,21 @@
-from ninja import Schema
+"""Account schemas. ``role`` and ``can_upload`` are read-only: roles are given by
+administrators (admin site, ``manage.py ensure_user --role``) or identity providers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict, StringConstraints
+
+from api.accounts.models import Role
+
+
+class AccessGroupOut(Schema):
+    code_name: str
+    display_name: str
 
 
 class UserOut(Schema):
@@ -7,4 +24,42 @@ class UserOut(Schema):
     email: str
     first_name: str
     last_name: str
+    affiliation: str = Field(description="eduPersonAffiliation value, or ''")
+    establishment: str
+    role: Role = Field(description="admin, manager (staff), uploader or viewer")
+    can_upload: bool = Field(description="whether the user may create videos")
     is_staff: bool
+    access_groups: list[AccessGroupOut]
+
+    @staticmethod
+    def resolve_can_upload(obj) -> bool:
+        return obj.upload_allowed
+
+    @staticmethod
+    def resolve_access_groups(obj):
+        return obj.access_groups.all()
+
+
+def _email(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValueError("Enter a valid email address.") from None
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=150)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
+]
+
+
+class UserPatch(Schema):
+    """What users may change about themselves; other fields are refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None

@@ -69,3 +69,24 @@ class ValidationFailed(PodError):
 
 class SignatureInvalid(PodError):
     status, code, default_message = 401, "invalid_signature", "Bad or stale signature."
+
+
+class WrongPassword(PodError):
+    """``POST /videos/{id}/unlock`` with a password that does not match (HTTP 403)."""
+
+    status, code, default_message = 403, "wrong_password", "Wrong password."
+
+
+class InvalidGrant(PodError):
+    """An ``X-Video-Grant`` that is malformed, tampered with or expired (HTTP 403)."""
+
+    status, code = 403, "invalid_grant"
+    default_message = "The video grant is invalid or expired: unlock the video again."
+
+
+class InvalidMediaToken(PodError):
+    """A ``/media/t/<token>/...`` URL whose token is malformed, tampered with, expired
+    or issued for another path (HTTP 403)."""
+
+    status, code = 403, "invalid_media_token"
+    default_message = "The media token is invalid: fetch the player config again."

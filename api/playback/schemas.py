@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from ninja import Field, Schema
 
 
@@ -19,10 +21,13 @@ class StoryboardOut(Schema):
 
 
 class PlayerOut(Schema):
-    """Everything a player needs. ``hls`` is null until the video is ready."""
+    """Everything a player needs. ``hls`` is null until the video is ready. Media URLs
+    of non-public videos carry a token (``/media/t/<token>/...``) until ``expires_at``;
+    after it they answer 403 ``invalid_media_token``: fetch the player config again."""
 
     status: str
     duration: float | None = Field(description="seconds")
+    expires_at: datetime | None = Field(description="when the media URLs stop working")
     hls: HlsOut | None
     mp4: list[Mp4Out]
     poster: str | None

@@ -1,28 +1,40 @@
 """Player configuration and media URLs.
 
-Media URLs are ``/media/`` + storage name. The private-media path (an expiring HMAC
-token as a path segment, ``/media/t/<token>/...``, X-Accel-Redirect, presigned S3 URLs)
-plugs into :func:`media_url` later.
+Public videos (published, ``visibility=public``, ready) get plain URLs,
+``/media/<storage name>``, that a CDN may cache. Every other video gets URLs with an
+expiring token as a path segment, ``/media/t/<token>/<storage name>`` (see
+``api.playback.tokens``), valid for ``MEDIA_TOKEN_SECONDS`` plus the video's duration,
+so that a viewing started just before the expiry can finish.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from api.playback.tokens import media_token
 from api.videos.models import Video, VideoStatus
 
 
-def media_url(request: HttpRequest, name: str) -> str:
-    """Absolute URL of a stored file, served by ``api.playback.views.media_file``."""
-    return request.build_absolute_uri(reverse("media", kwargs={"path": name}))
+def media_url(request: HttpRequest, name: str, token: str | None = None) -> str:
+    """Absolute URL of a stored file (``api.playback.views``): plain, or with a token."""
+    if token is None:
+        return request.build_absolute_uri(reverse("media", kwargs={"path": name}))
+    url = reverse("media-token", kwargs={"token": token, "path": name})
+    return request.build_absolute_uri(url)
 
 
 def player_config(*, request: HttpRequest, video: Video) -> dict:
-    """The player config of a video (see ``PlayerOut``)."""
+    """The player config of a video the request's user may see (see ``PlayerOut``)."""
     config = {
         "status": video.status,
         "duration": video.duration,
+        "expires_at": None,
         "hls": None,
         "mp4": [],
         "poster": None,
@@ -34,8 +46,14 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
     if video.status != VideoStatus.READY or not manifest:
         return config
 
+    token = None
+    if not video.is_public:
+        expires = int(time.time()) + settings.MEDIA_TOKEN_SECONDS + math.ceil(video.duration or 0)
+        token = media_token(scope=video.storage_prefix, expires=expires)
+        config["expires_at"] = datetime.fromtimestamp(expires, tz=UTC)
+
     def url(path: str) -> str:
-        return media_url(request, video.output_prefix + path)
+        return media_url(request, video.output_prefix + path, token)
 
     config["hls"] = {"url": url(manifest["hls"]["master"])}
     config["mp4"] = [

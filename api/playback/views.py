@@ -1,23 +1,37 @@
-"""Media file serving for development and the embedded default: files from
-``MEDIA_ROOT`` with HTTP Range support (RFC 9110 §14: one byte range → 206, an
-unsatisfiable one → 416, several → the whole file with 200).
+"""Media serving: the outputs of videos, under ``videos/<id>/`` (never their source,
+never anything else, such as the upload spool).
 
-Production serves media through nginx (X-Accel-Redirect) or S3; see the playback
-issue's private-media path. Upload spool files are never served.
+- ``/media/videos/<id>/...`` (plain): public videos only (published, public, ready:
+  looked up by the id in the path); 404 for any other video. ``Cache-Control: public``.
+- ``/media/t/<token>/videos/<id>/...``: any video, with a valid token for that video's
+  prefix (``api.playback.tokens``, no database query); 403 ``invalid_media_token``
+  otherwise. ``Cache-Control: private`` until the token expires.
+
+Then, with ``MEDIA_ACCEL_REDIRECT`` set (the URL prefix of an nginx ``internal``
+location mapped to ``MEDIA_ROOT``), an empty response with ``X-Accel-Redirect``: nginx
+sends the file (and handles Range). Otherwise, with ``MEDIA_SERVE`` (development, the
+embedded default), the file from ``MEDIA_ROOT`` with HTTP Range support (RFC 9110 §14:
+one byte range → 206, an unsatisfiable one → 416, several → the whole file with 200).
 """
 
 from __future__ import annotations
 
 import mimetypes
 import re
-from pathlib import Path
+import time
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+from uuid import UUID
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from api.core.envelope import json_error_response
+from api.core.envelope import json_error_response, pod_error_response
+from api.core.errors import InvalidMediaToken
+from api.playback.tokens import media_scope, media_token_check
+from api.videos.selectors import video_is_public
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TYPES = {
@@ -56,14 +70,61 @@ def _resolve(path: str) -> Path:
     return full
 
 
+def _check_enabled() -> None:
+    if not (settings.MEDIA_SERVE or settings.MEDIA_ACCEL_REDIRECT):
+        raise Http404
+
+
 @require_safe
 def media_file(request: HttpRequest, path: str) -> HttpResponse:
-    if not settings.MEDIA_SERVE:
+    """A file of a public video, under its plain URL; 404 for anything else."""
+    _check_enabled()
+    scope = media_scope(path)
+    if scope is None or not video_is_public(video_id=UUID(scope.split("/")[1])):
         raise Http404
-    full = _resolve(path)
+    response = _serve(request, path)
+    if response.status_code < 400:
+        response["Cache-Control"] = f"public, max-age={settings.MEDIA_PUBLIC_CACHE_SECONDS}"
+    return response
+
+
+@require_safe
+def media_file_tokened(request: HttpRequest, token: str, path: str) -> HttpResponse:
+    """A file of any video, under a URL with a valid token for that video; 403
+    ``invalid_media_token`` otherwise."""
+    _check_enabled()
+    try:
+        expires = media_token_check(token=token, path=path)
+    except InvalidMediaToken as exc:
+        response = pod_error_response(exc)
+        response["Cache-Control"] = "no-store"
+        return response
+    response = _serve(request, path)
+    if response.status_code < 400:
+        response["Cache-Control"] = f"private, max-age={max(int(expires - time.time()), 0)}"
+    return response
+
+
+def _content_type(name: str) -> str:
+    suffix = PurePosixPath(name).suffix
+    return _TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _serve(request: HttpRequest, name: str) -> HttpResponse:
+    if settings.MEDIA_ACCEL_REDIRECT:
+        response = HttpResponse(content_type=_content_type(name))
+        prefix = settings.MEDIA_ACCEL_REDIRECT.rstrip("/")
+        response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
+    else:
+        response = _file_response(request, _resolve(name))
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _file_response(request: HttpRequest, full: Path) -> HttpResponse:
+    """The file, whole or one byte range of it."""
     size = full.stat().st_size
-    content_type = _TYPES.get(full.suffix) or mimetypes.guess_type(full.name)[0]
-    content_type = content_type or "application/octet-stream"
+    content_type = _content_type(full.name)
     match = _RANGE.match(request.headers.get("Range", "").strip())
     fh = open(full, "rb")  # noqa: SIM115 - FileResponse closes it
     if match and (match[1] or match[2]):
@@ -90,5 +151,4 @@ def media_file(request: HttpRequest, path: str) -> HttpResponse:
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     response["Last-Modified"] = http_date(full.stat().st_mtime)
-    response["Access-Control-Allow-Origin"] = "*"
     return response

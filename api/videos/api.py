@@ -1,57 +1,76 @@
-"""Video endpoints: thin handlers over ``services`` and ``selectors``."""
+"""Video endpoints: thin handlers over ``services`` and ``selectors``. Who may do what
+is documented in ``api.videos.selectors`` (and ``docs/access.md``)."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Prefetch
-from ninja import Router, Status
+from ninja import Header, Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from api.accounts.auth import auth_optional, auth_required
-from api.encoding.models import EncodingJob
 from api.videos import selectors, services
-from api.videos.schemas import VideoIn, VideoOut, VideoPatch
+from api.videos.grants import GRANT_HEADER
+from api.videos.schemas import GrantOut, UnlockIn, VideoCardOut, VideoIn, VideoOut, VideoPatch
 
 router = Router()
+catalog_router = Router()
 
-_LATEST_JOBS = Prefetch(
-    "encoding_jobs", queryset=EncodingJob.objects.order_by("-created_at"), to_attr="latest_jobs"
+GrantHeader = Header(
+    None, alias=GRANT_HEADER, description="grant of a password-protected video (see unlock)"
 )
 
 
 @router.post("", response={201: VideoOut}, auth=auth_required)
 def create_video(request, payload: VideoIn):
     """Create a video in ``draft`` status; its ``upload`` object says where to send the
-    source with tus."""
+    source with tus. Viewers (no upload right): 403 ``permission_denied``."""
     video = services.video_create(owner=request.auth, **payload.dict())
-    return Status(201, video)
+    return Status(201, selectors.video_get(video_id=video.id, user=request.auth))
 
 
 @router.get("", response=list[VideoOut], auth=auth_required)
 @paginate(LimitOffsetPagination)
 def list_videos(request):
-    """Your own videos, newest first (``limit``/``offset`` pagination)."""
-    return selectors.video_list_own(user=request.auth).prefetch_related(_LATEST_JOBS)
+    """Your videos (owned or co-owned), newest first (``limit``/``offset`` pagination)."""
+    return selectors.video_list_own(user=request.auth)
 
 
 @router.get("/{uuid:video_id}", response=VideoOut, auth=auth_optional)
-def get_video(request, video_id: UUID):
-    """A video: ready videos for everyone, any status for its owner and staff (404
-    otherwise)."""
-    return selectors.video_get(video_id=video_id, user=request.auth)
+def get_video(request, video_id: UUID, grant: str | None = GrantHeader):
+    """A video you may see (404 otherwise); a bad or expired grant: 403
+    ``invalid_grant``."""
+    return selectors.video_get(video_id=video_id, user=request.auth, grant=grant)
 
 
 @router.patch("/{uuid:video_id}", response=VideoOut, auth=auth_required)
 def update_video(request, video_id: UUID, payload: VideoPatch):
-    """Change title/description (owner or staff)."""
+    """Change metadata and access settings (owners, additional owners, staff)."""
     video = selectors.video_get_editable(video_id=video_id, user=request.auth)
-    return services.video_update(video=video, **payload.dict(exclude_unset=True))
+    changes = payload.dict(exclude_unset=True)
+    return services.video_update(video=video, actor=request.auth, **changes)
 
 
 @router.delete("/{uuid:video_id}", response={204: None}, auth=auth_required)
 def delete_video(request, video_id: UUID):
-    """Delete a video with its files; a running encoding is cancelled (owner or staff)."""
-    video = selectors.video_get_editable(video_id=video_id, user=request.auth)
+    """Delete a video with its files; a running encoding is cancelled (owner, staff)."""
+    video = selectors.video_get_deletable(video_id=video_id, user=request.auth)
     services.video_delete(video=video)
     return Status(204, None)
+
+
+@router.post("/{uuid:video_id}/unlock", response=GrantOut, auth=auth_optional)
+def unlock_video(request, video_id: UUID, payload: UnlockIn):
+    """Unlock a password-protected video: a short-lived grant to send back in the
+    ``X-Video-Grant`` header. Wrong password: 403 ``wrong_password``; another
+    visibility: 409 ``not_password_protected``."""
+    video = selectors.video_get_unlockable(video_id=video_id, user=request.auth)
+    return services.video_unlock(video=video, password=payload.password)
+
+
+@catalog_router.get("/videos", response=list[VideoCardOut], auth=None)
+@paginate(LimitOffsetPagination)
+def catalog_videos(request):
+    """The public catalog: published public videos, newest first, the same for everyone
+    (no authentication needed)."""
+    return selectors.video_list_public()

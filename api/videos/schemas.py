@@ -12,20 +12,53 @@ from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from api.videos.models import Video, VideoStatus
+from api.accounts.schemas import AccessGroupOut
+from api.videos.models import Video, VideoStatus, Visibility
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250)]
 Description = Annotated[str, StringConstraints(max_length=20_000)]
+Password = Annotated[str, StringConstraints(min_length=4, max_length=128)]
+CodeName = Annotated[str, StringConstraints(min_length=1, max_length=150)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=150)]
+
+_VISIBILITY = (
+    "public: listed in the catalog; unlisted: anyone with the link; private: owners and "
+    "staff; restricted: members of `access_groups`; password: with a grant from "
+    "`POST /videos/{id}/unlock`"
+)
+_PASSWORD = "write-only, stored hashed; only with visibility `password`, which needs one"
 
 
 class VideoIn(Schema):
     title: Title
     description: Description = ""
+    visibility: Visibility = Field(Visibility.PUBLIC, description=_VISIBILITY)
+    is_draft: bool = Field(True, description="drafts are seen by owners and staff only")
+    password: Password | None = Field(None, description=_PASSWORD)
+    access_groups: list[CodeName] = Field([], description="access group code names")
+    additional_owners: list[Username] = Field([], description="usernames; they may edit")
 
 
 class VideoPatch(Schema):
+    """Only the fields sent change. ``additional_owners``: the owner and staff only."""
+
     title: Title | None = None
     description: Description | None = None
+    visibility: Visibility | None = Field(None, description=_VISIBILITY)
+    is_draft: bool | None = None
+    password: Password | None = Field(None, description=_PASSWORD)
+    access_groups: list[CodeName] | None = Field(None, description="access group code names")
+    additional_owners: list[Username] | None = Field(None, description="usernames")
+
+
+class UnlockIn(Schema):
+    password: Annotated[str, StringConstraints(max_length=128)]
+
+
+class GrantOut(Schema):
+    grant: str = Field(description="send it back in the X-Video-Grant header")
+    expires_at: datetime
+    header: str = Field(description="the header to send it in: X-Video-Grant")
 
 
 class OwnerOut(Schema):
@@ -76,12 +109,24 @@ class VideoOut(Schema):
     error: ErrorOut | None
     duration: float | None = Field(description="seconds")
     owner: OwnerOut
+    additional_owners: list[OwnerOut]
+    visibility: Visibility
+    is_draft: bool
+    access_groups: list[AccessGroupOut]
     source: SourceOut | None
     upload: UploadOut | None = Field(description="present while the source may be uploaded")
     encoding: EncodingOut | None = Field(description="the latest encoding job")
     renditions: list[RenditionOut]
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_additional_owners(obj: Video):
+        return obj.additional_owners.all()
+
+    @staticmethod
+    def resolve_access_groups(obj: Video):
+        return obj.access_groups.all()
 
     @staticmethod
     def resolve_error(obj: Video):
@@ -127,3 +172,22 @@ class VideoOut(Schema):
         if not obj.manifest:
             return []
         return obj.manifest.get("hls", {}).get("renditions", [])
+
+
+class VideoCardOut(Schema):
+    """A video in the public catalog."""
+
+    id: UUID
+    title: str
+    description: str
+    duration: float | None = Field(description="seconds")
+    owner: OwnerOut
+    poster: str | None = Field(description="poster image URL (plain, cacheable)")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_poster(obj: Video, context):
+        from api.playback.services import media_url
+
+        poster = (obj.manifest or {}).get("poster")
+        return media_url(context["request"], obj.output_prefix + poster) if poster else None

@@ -7,11 +7,15 @@ import re
 import unicodedata
 from pathlib import Path
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
+from api.accounts.models import AccessGroup, User
 from api.core import storage
-from api.core.errors import InvalidState
-from api.videos.models import Video, VideoStatus
+from api.core.errors import InvalidState, PermissionDenied, ValidationFailed, WrongPassword
+from api.videos.grants import GRANT_HEADER, grant_issue
+from api.videos.models import SOURCE_DIR, Video, VideoStatus, Visibility
+from api.videos.selectors import can_manage
 
 logger = logging.getLogger(__name__)
 
@@ -20,26 +24,145 @@ UPLOADABLE = (VideoStatus.DRAFT, VideoStatus.UPLOADING, VideoStatus.FAILED)
 
 
 @transaction.atomic
-def video_create(*, owner, title: str, description: str = "") -> Video:
-    """A new video in ``draft`` status, waiting for its source upload."""
-    return Video.objects.create(owner=owner, title=title, description=description)
+def video_create(
+    *,
+    owner: User,
+    title: str,
+    description: str = "",
+    visibility: Visibility = Visibility.PUBLIC,
+    is_draft: bool = True,
+    password: str | None = None,
+    access_groups: list[str] | None = None,
+    additional_owners: list[str] | None = None,
+) -> Video:
+    """A new video in ``draft`` status, waiting for its source upload. Raises
+    PermissionDenied (403) when ``owner`` may not upload (the viewer role) and
+    ValidationFailed (422, with ``field``) for inconsistent access settings (see
+    :func:`video_update`)."""
+    if not owner.upload_allowed:
+        raise PermissionDenied("You may not upload videos: ask for the uploader role.")
+    video = Video(owner=owner, title=title, description=description, is_draft=is_draft)
+    groups, owners = _apply_access(
+        video,
+        visibility=visibility,
+        password=password,
+        access_groups=access_groups or [],
+        additional_owners=additional_owners or [],
+    )
+    video.save()
+    video.access_groups.set(groups or [])
+    video.additional_owners.set(owners or [])
+    return video
 
 
 @transaction.atomic
 def video_update(
-    *, video: Video, title: str | None = None, description: str | None = None
+    *,
+    video: Video,
+    actor: User,
+    title: str | None = None,
+    description: str | None = None,
+    visibility: Visibility | None = None,
+    is_draft: bool | None = None,
+    password: str | None = None,
+    access_groups: list[str] | None = None,
+    additional_owners: list[str] | None = None,
 ) -> Video:
-    """Change metadata; ``None`` leaves a field as it is."""
-    fields = []
-    if title is not None:
-        video.title = title
-        fields.append("title")
-    if description is not None:
-        video.description = description
-        fields.append("description")
-    if fields:
-        video.save(update_fields=[*fields, "updated_at"])
+    """Change metadata and access settings; ``None`` leaves a field as it is.
+
+    ``access_groups``: code names; ``additional_owners``: usernames (the owner and
+    staff only: PermissionDenied, 403, for an additional owner). ``password`` (plain
+    text, stored hashed) only goes with ``visibility=password``, which needs one;
+    leaving that visibility forgets the password; a new password revokes the grants
+    of the old one. ``restricted`` needs at least one access group. Violations raise
+    ValidationFailed (422, with ``field``).
+    """
+    if additional_owners is not None and not can_manage(actor, video):
+        raise PermissionDenied(
+            "Only the owner may change the additional owners.", field="additional_owners"
+        )
+    fields = ["visibility", "password", "password_version", "updated_at"]
+    for name, value in (("title", title), ("description", description), ("is_draft", is_draft)):
+        if value is not None:
+            setattr(video, name, value)
+            fields.append(name)
+    groups, owners = _apply_access(
+        video,
+        visibility=visibility or video.visibility,
+        password=password,
+        access_groups=access_groups,
+        additional_owners=additional_owners,
+    )
+    # only these fields: the encoding may change the status meanwhile
+    video.save(update_fields=fields)
+    if groups is not None:
+        video.access_groups.set(groups)
+    if owners is not None:
+        video.additional_owners.set(owners)
     return video
+
+
+def _apply_access(
+    video: Video,
+    *,
+    visibility: Visibility,
+    password: str | None,
+    access_groups: list[str] | None,
+    additional_owners: list[str] | None,
+) -> tuple[list[AccessGroup] | None, list[User] | None]:
+    """Check and set the access fields of ``video`` (unsaved); return the access groups
+    and additional owners to set once it is saved (``None``: unchanged)."""
+    groups = owners = None
+    if access_groups is not None:
+        groups = list(AccessGroup.objects.filter(code_name__in=access_groups))
+        unknown = set(access_groups) - {group.code_name for group in groups}
+        if unknown:
+            raise ValidationFailed(
+                f"Unknown access groups: {', '.join(sorted(unknown))}.", field="access_groups"
+            )
+    if additional_owners is not None:
+        names = set(additional_owners) - {video.owner.username}
+        owners = list(User.objects.filter(username__in=names, is_active=True))
+        unknown = names - {user.username for user in owners}
+        if unknown:
+            raise ValidationFailed(
+                f"Unknown users: {', '.join(sorted(unknown))}.", field="additional_owners"
+            )
+    if visibility == Visibility.RESTRICTED:
+        if groups is not None:
+            has_groups = bool(groups)
+        else:
+            has_groups = not video._state.adding and video.access_groups.exists()
+        if not has_groups:
+            raise ValidationFailed(
+                "A restricted video needs at least one access group.", field="access_groups"
+            )
+    if visibility == Visibility.PASSWORD:
+        if password is None and not video.password:
+            raise ValidationFailed("A password-protected video needs a password.", field="password")
+    elif password is not None:
+        raise ValidationFailed("A password only goes with visibility 'password'.", field="password")
+    if password is not None or (visibility != Visibility.PASSWORD and video.password):
+        video.password = make_password(password) if password is not None else ""
+        video.password_version += 1
+    video.visibility = visibility
+    return groups, owners
+
+
+def video_unlock(*, video: Video, password: str) -> dict:
+    """A grant for a password-protected video: ``{"grant": token, "expires_at":
+    datetime, "header": "X-Video-Grant"}``. Raises InvalidState (409,
+    ``not_password_protected``) for another visibility and WrongPassword (403)."""
+    if video.visibility != Visibility.PASSWORD:
+        raise InvalidState("This video is not password-protected.", code="not_password_protected")
+
+    def upgrade(raw: str) -> None:  # a stronger hasher became the default: rehash
+        Video.objects.filter(pk=video.pk).update(password=make_password(raw))
+
+    if not video.password or not check_password(password, video.password, setter=upgrade):
+        raise WrongPassword()
+    token, expires_at = grant_issue(video_id=video.id, password_version=video.password_version)
+    return {"grant": token, "expires_at": expires_at, "header": GRANT_HEADER}
 
 
 def video_delete(*, video: Video) -> None:
@@ -87,9 +210,9 @@ def video_attach_source(*, video: Video, local_path: Path, filename: str, size: 
     if video.source_name:
         old = video.source_name
         transaction.on_commit(lambda: storage.delete_prefix(old))
-    name = f"{video.storage_prefix}source/{safe_filename(filename)}"
+    name = f"{video.storage_prefix}{SOURCE_DIR}{safe_filename(filename)}"
     if storage.exists(name):
-        name = f"{video.storage_prefix}source/{local_path.stem[:8]}-{safe_filename(filename)}"
+        name = f"{video.storage_prefix}{SOURCE_DIR}{local_path.stem[:8]}-{safe_filename(filename)}"
     storage.move_into_storage(local_path, name)
     video.source_name = name
     video.source_filename = filename[:255]

@@ -74,7 +74,12 @@ def test_success_envelope(alice, user):
             "email": "alice@example.org",
             "first_name": "",
             "last_name": "",
+            "affiliation": "",
+            "establishment": "",
+            "role": "uploader",
+            "can_upload": True,
             "is_staff": False,
+            "access_groups": [],
         },
     }
 

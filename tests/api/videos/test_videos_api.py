@@ -51,9 +51,9 @@ def test_non_ready_video_is_hidden_from_others(alice, anon, client_for, other_us
     assert anon.get(path + "/player").status_code == 404
 
 
-def test_ready_video_is_visible_without_upload_object(alice, anon, client_for, other_user):
+def test_published_video_is_visible_without_upload_object(alice, anon, client_for, other_user):
     video = create(alice)
-    Video.objects.filter(id=video["id"]).update(status=VideoStatus.READY)
+    Video.objects.filter(id=video["id"]).update(status=VideoStatus.READY, is_draft=False)
     assert anon.get(f"/api/v1/videos/{video['id']}").json()["data"]["upload"] is None
     data = client_for(other_user).get(f"/api/v1/videos/{video['id']}").json()["data"]
     assert data["status"] == "ready" and data["upload"] is None
@@ -66,7 +66,7 @@ def test_patch_by_owner_only(alice, client_for, other_user):
     assert response.status_code == 200
     assert response.json()["data"]["description"] == "new"
     assert response.json()["data"]["title"] == "Lecture 1"
-    Video.objects.filter(id=video["id"]).update(status=VideoStatus.READY)
+    Video.objects.filter(id=video["id"]).update(status=VideoStatus.READY, is_draft=False)
     response = client_for(other_user).patch_json(path, {"title": "mine now"})
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "permission_denied"
