@@ -186,8 +186,13 @@ UPLOAD_SPOOL_DIR = Path(env("UPLOAD_SPOOL_DIR", str(MEDIA_ROOT / "uploads"))).re
 
 # Encoding
 ENCODING_BACKEND = env("ENCODING_BACKEND", "local")
-if ENCODING_BACKEND not in ("local",):
-    raise ImproperlyConfigured(f"ENCODING_BACKEND={ENCODING_BACKEND!r} is not supported yet")
+if ENCODING_BACKEND not in ("local", "kubernetes"):
+    raise ImproperlyConfigured(
+        f"ENCODING_BACKEND={ENCODING_BACKEND!r}: must be 'local' or 'kubernetes'"
+    )
+#: kubernetes backend: namespace of the EncodingJob custom resources (the cluster comes
+#: from the in-cluster ServiceAccount, else KUBECONFIG / ~/.kube/config)
+ENCODING_NAMESPACE = env("ENCODING_NAMESPACE", "default")
 #: local backend: encodes run at once (bounded pool)
 ENCODING_LOCAL_CONCURRENCY = env_int("ENCODING_LOCAL_CONCURRENCY", 1)
 #: the worker command (a list, shell-split)

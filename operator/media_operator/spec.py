@@ -131,7 +131,9 @@ class EncodingJobSpec(_Model):
 
     def to_wire(self) -> dict:
         """The camelCase JSON form (spec files, custom resources)."""
-        return self.model_dump(mode="json", by_alias=True)
+        # no nulls: a null in a custom resource's spec makes the CRD's `self == oldSelf`
+        # rule reject every later update (even kopf adding its finalizer)
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 #: The default ladder: 1080p/720p/480p/360p-class rungs (bitrates in kbit/s for H.264).

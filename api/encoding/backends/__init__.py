@@ -1,7 +1,7 @@
 """Encoding backends: where EncodingJobs run.
 
 - ``local`` (embedded default): the worker command as a local subprocess, bounded pool;
-- ``kubernetes``: an EncodingJob custom resource for the operator (a later issue).
+- ``kubernetes``: an EncodingJob custom resource, reconciled by the operator into a Job.
 
 ``ENCODING_BACKEND`` picks one; :func:`get_backend` returns the process-wide instance.
 """
@@ -46,6 +46,10 @@ def get_backend() -> EncodingBackend:
                 from api.encoding.backends.local import LocalBackend
 
                 _backend = LocalBackend()
+            elif settings.ENCODING_BACKEND == "kubernetes":
+                from api.encoding.backends.kubernetes import KubernetesBackend
+
+                _backend = KubernetesBackend()
             else:  # settings validated the name
                 raise RuntimeError(f"unknown encoding backend {settings.ENCODING_BACKEND}")
         return _backend
