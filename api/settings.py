@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "api.uploads",
     "api.encoding",
     "api.playback",
+    "api.live",
 ]
 
 MIDDLEWARE = [
@@ -265,3 +266,16 @@ if MEDIA_ACCEL_REDIRECT and not MEDIA_ACCEL_REDIRECT.startswith("/"):
 MEDIA_PUBLIC_CACHE_SECONDS = env_int("MEDIA_PUBLIC_CACHE_SECONDS", 300)
 #: lifetime of the grant ``POST /api/v1/videos/{id}/unlock`` gives, seconds
 VIDEO_GRANT_SECONDS = env_int("VIDEO_GRANT_SECONDS", 3600)
+
+# --- Live events (issue 4) -----------------------------------------------------------
+#: the live worker command (shell-split), run locally with ENCODING_BACKEND=local
+LIVE_WORKER_COMMAND = env("LIVE_WORKER_COMMAND", "media-live")
+#: live HLS segment duration, seconds
+LIVE_SEGMENT_SECONDS = float(env("LIVE_SEGMENT_SECONDS", "2"))
+#: how long an event stays live after its input stops (a reconnect window), seconds
+LIVE_RECONNECT_SECONDS = env_int("LIVE_RECONNECT_SECONDS", 60)
+#: a viewer counts while it sent a heartbeat within this many seconds
+LIVE_VIEWER_TTL_SECONDS = env_int("LIVE_VIEWER_TTL_SECONDS", 60)
+#: host the local ingest listens on, and the host name given to broadcasters
+LIVE_INGEST_BIND = env("LIVE_INGEST_BIND", "127.0.0.1")
+LIVE_INGEST_HOST = env("LIVE_INGEST_HOST", "127.0.0.1")

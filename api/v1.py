@@ -28,6 +28,7 @@ from api.core.envelope import (
 )
 from api.core.errors import PodError
 from api.encoding.api import router as encoding_router
+from api.live.api import router as live_router
 from api.playback.api import router as playback_router
 from api.videos.api import catalog_router
 from api.videos.api import router as videos_router
@@ -131,3 +132,4 @@ api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])
 api.add_router("/internal", encoding_router, tags=["internal"])
+api.add_router("/live", live_router, tags=["live"])

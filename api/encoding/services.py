@@ -26,7 +26,13 @@ from api.core.errors import NotFound, SignatureInvalid, ValidationFailed
 from api.encoding.models import CallbackReceipt, EncodingJob, JobPhase
 from api.videos.models import Video
 from api.videos.services import video_fail, video_mark_ready
-from media_operator.events import ENCODING_EVENTS, CallbackEvent, EncodingEventData
+from media_operator.events import (
+    ENCODING_EVENTS,
+    LIVE_EVENTS,
+    CallbackEvent,
+    EncodingEventData,
+    LiveEventData,
+)
 from media_operator.manifest import Manifest
 from media_operator.spec import DEFAULT_LADDER, EncodingJobSpec
 
@@ -158,25 +164,33 @@ def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
         return receipt.status_code, receipt.response
     try:
         event = CallbackEvent.model_validate(payload)
-        if event.type not in ENCODING_EVENTS:
+        if event.type not in ENCODING_EVENTS + LIVE_EVENTS:
             raise ValidationFailed(
                 f"Event type {event.type} is not handled here.",
                 field="type",
                 code="unsupported_event",
             )
-        data = EncodingEventData.model_validate(event.data)
+        # dispatch by event-type prefix: live.* go to the live service
+        live = event.type in LIVE_EVENTS
+        data = (LiveEventData if live else EncodingEventData).model_validate(event.data)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ValidationFailed(
             f"Invalid callback: {first['msg']}", field=".".join(map(str, first["loc"]))
         ) from None
+    subject = data.event_id if live else data.job_id
     try:
         with transaction.atomic():
-            outcome = encoding_job_apply(job_id=data.job_id, event_type=event.type, data=data)
+            if live:
+                from api.live.services import live_callback_apply
+
+                outcome = live_callback_apply(event_type=event.type, data=data)
+            else:
+                outcome = encoding_job_apply(job_id=data.job_id, event_type=event.type, data=data)
             CallbackReceipt.objects.create(
                 webhook_id=webhook_id,
                 event_type=event.type,
-                job_id=data.job_id,
+                job_id=None if live else data.job_id,
                 status_code=200,
                 response=outcome,
             )
@@ -184,7 +198,5 @@ def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
         # the same webhook-id delivered concurrently: answer as the first delivery did
         receipt = CallbackReceipt.objects.get(webhook_id=webhook_id)
         return receipt.status_code, receipt.response
-    logger.info(
-        "callback %s %s job=%s → %s", webhook_id, event.type, data.job_id, json.dumps(outcome)
-    )
+    logger.info("callback %s %s %s → %s", webhook_id, event.type, subject, json.dumps(outcome))
     return 200, outcome

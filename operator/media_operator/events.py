@@ -72,3 +72,25 @@ def webhook_id(job_id: UUID | str, event_type: str, seq: int | None = None) -> s
     hex_id = UUID(str(job_id)).hex
     suffix = event_type.split(".", 1)[1]
     return f"msg_{hex_id}_{suffix}" + (f"_{seq}" if seq is not None else "")
+
+
+class LiveEventData(BaseModel):
+    """``data`` of a ``live.*`` event.
+
+    - ``seq``: session number of ``live.on_air``/``live.off_air`` (1, 2, ... per input
+      connection; a late lower number changes nothing);
+    - ``listening``: with ``live.starting``, the ingest listener is up (the event is live);
+    - ``recording``: with ``live.ended``, storage URI of the recording (MPEG-TS), if any;
+      ``duration``: its length, seconds;
+    - ``reason`` (stable code) and ``message``, with ``live.failed``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: UUID
+    seq: Annotated[int | None, Field(ge=0)] = None
+    listening: bool | None = None
+    recording: str | None = None
+    duration: Annotated[float | None, Field(ge=0)] = None
+    reason: str | None = None
+    message: str | None = None

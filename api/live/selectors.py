@@ -1,0 +1,106 @@
+"""Reads of live events, with the video access rules applied in the query.
+
+Who sees an event: staff, all; its owner and additional owners, theirs; everyone else
+only events that are not drafts, by ``visibility``: ``public`` and ``unlisted`` for
+everyone (anonymous included), ``restricted`` for members of one of its access groups,
+``private`` for nobody else (``password`` is not offered for live events yet). Hidden
+events answer 404 like missing ones; visible but not editable, 403.
+
+The stream key is for owners and staff only: ``user_can_edit`` (computed by the
+database) decides whether a response carries it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+
+from api.core.errors import NotFound, PermissionDenied
+from api.live.models import LiveEvent
+from api.videos.models import Visibility
+
+
+def _is_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def _owners_q(user) -> Q:
+    co_owner = LiveEvent.additional_owners.through.objects.filter(
+        liveevent_id=OuterRef("pk"), user_id=user.pk
+    )
+    return Q(owner_id=user.pk) | Q(Exists(co_owner))
+
+
+def _visible_q(user, *, listed: bool = False) -> Q:
+    """Events ``user`` may see; ``listed``: leave out unlisted events of others."""
+    if _is_staff(user):
+        return Q()
+    audience = Q(visibility=Visibility.PUBLIC)
+    if not listed:
+        audience |= Q(visibility=Visibility.UNLISTED)
+    if not user.is_authenticated:
+        return Q(is_draft=False) & audience
+    member = LiveEvent.access_groups.through.objects.filter(
+        liveevent_id=OuterRef("pk"), accessgroup__members=user.pk
+    )
+    audience |= Q(visibility=Visibility.RESTRICTED) & Q(Exists(member))
+    return _owners_q(user) | (Q(is_draft=False) & audience)
+
+
+def _for_output(qs: QuerySet[LiveEvent], user) -> QuerySet[LiveEvent]:
+    if _is_staff(user):
+        can_edit = Value(True)
+    elif user.is_authenticated:
+        can_edit = ExpressionWrapper(_owners_q(user), output_field=BooleanField())
+    else:
+        can_edit = Value(False)
+    return (
+        qs.select_related("owner")
+        .prefetch_related("additional_owners", "access_groups")
+        .annotate(user_can_edit=can_edit)
+    )
+
+
+def live_event_list(
+    *,
+    user,
+    state: list[str] | None = None,
+    start_after: datetime | None = None,
+    start_before: datetime | None = None,
+) -> QuerySet[LiveEvent]:
+    """Events ``user`` may see and that are listed (not others' unlisted ones), by start
+    time; filtered by ``state`` (any of) and by start in ``[start_after, start_before)``."""
+    qs = LiveEvent.objects.filter(_visible_q(user, listed=True))
+    if state:
+        qs = qs.filter(state__in=state)
+    if start_after is not None:
+        qs = qs.filter(start__gte=start_after)
+    if start_before is not None:
+        qs = qs.filter(start__lt=start_before)
+    return _for_output(qs.order_by("start", "id"), user)
+
+
+def live_event_get(*, event_id: UUID, user) -> LiveEvent:
+    """An event ``user`` may see; NotFound (404) otherwise."""
+    event = _for_output(LiveEvent.objects.filter(_visible_q(user), pk=event_id), user).first()
+    if event is None:
+        raise NotFound("No such live event.")
+    return event
+
+
+def live_event_get_editable(*, event_id: UUID, user) -> LiveEvent:
+    """An event ``user`` may change (owners, staff); 404 or PermissionDenied (403)."""
+    event = live_event_get(event_id=event_id, user=user)
+    if not event.user_can_edit:
+        raise PermissionDenied("Only the owners of this live event may change it.")
+    return event
+
+
+def live_event_get_deletable(*, event_id: UUID, user) -> LiveEvent:
+    """An event ``user`` may delete (the owner, staff); 404 or 403."""
+    event = live_event_get(event_id=event_id, user=user)
+    if not (user.is_staff or event.owner_id == user.pk):
+        raise PermissionDenied("Only the owner of this live event may delete it.")
+    return event

@@ -1,0 +1,410 @@
+"""Writes on live events. Keyword-only, typed; raise ``api.core.errors`` exceptions.
+
+State machine, forward only: ``scheduled → starting → live → ended`` (+ ``failed``).
+``start`` (manual, or ``auto_start`` at ``start`` by :func:`live_tick`) launches the
+worker; its signed callbacks move the event: ``live.starting`` (listening) → live,
+``live.on_air``/``live.off_air`` → ``on_air`` (ordered by session ``seq``),
+``live.ended`` → ended, and with ``record`` the recording becomes a new Video that goes
+through the normal encoding (``encoding_job_create``). The stream key is never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from api.accounts.models import User
+from api.core import storage
+from api.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
+from api.live import runner
+from api.live.models import (
+    ACTIVE,
+    FINAL,
+    STATE_ORDER,
+    IngestProtocol,
+    LiveEvent,
+    LiveState,
+    LiveViewer,
+    new_stream_key,
+)
+from api.videos.models import Video, Visibility
+from api.videos.services import _apply_access, video_attach_source
+from media_operator.events import LiveEventData
+from media_operator.workers.ffmpeg import find_ffmpeg
+
+logger = logging.getLogger(__name__)
+
+_protocols: set[str] | None = None
+
+
+def ffmpeg_protocols() -> set[str]:
+    """Protocols of the ffmpeg build (``ffmpeg -protocols``), cached."""
+    global _protocols
+    if _protocols is None:
+        import subprocess
+
+        out = subprocess.run(
+            [find_ffmpeg(), "-hide_banner", "-protocols"], capture_output=True, text=True
+        ).stdout
+        _protocols = {line.strip() for line in out.splitlines() if line.startswith("  ")}
+    return _protocols
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol == IngestProtocol.SRT and "srt" not in ffmpeg_protocols():
+        raise ValidationFailed("This server's ffmpeg has no SRT support.", field="protocol")
+    if protocol == IngestProtocol.SRT:
+        # accepted by the API; the local worker only listens for RTMP so far
+        raise ValidationFailed("SRT ingest is not available yet: use rtmp.", field="protocol")
+
+
+def _check_overlap(event: LiveEvent) -> None:
+    """Conflict (409 ``ingest_busy``) if another unfinished event on the same ingest
+    point overlaps ``[start, end)``."""
+    clash = (
+        LiveEvent.objects.select_for_update()
+        .filter(ingest=event.ingest, state__in=ACTIVE, start__lt=event.end, end__gt=event.start)
+        .exclude(pk=event.pk)
+        .values_list("id", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise Conflict(
+            f"The ingest point {event.ingest!r} is taken by event {clash} at that time.",
+            code="ingest_busy",
+        )
+
+
+def _check_access(visibility: str) -> None:
+    if visibility == Visibility.PASSWORD:
+        raise ValidationFailed(
+            "Password-protected live events are not supported yet.", field="visibility"
+        )
+
+
+@transaction.atomic
+def live_event_create(
+    *,
+    owner: User,
+    title: str,
+    start: datetime,
+    end: datetime,
+    description: str = "",
+    auto_start: bool = True,
+    protocol: str = IngestProtocol.RTMP,
+    ingest: str = "default",
+    record: bool = True,
+    visibility: str = Visibility.PUBLIC,
+    is_draft: bool = False,
+    access_groups: list[str] | None = None,
+    additional_owners: list[str] | None = None,
+) -> LiveEvent:
+    """A new ``scheduled`` event with a fresh stream key. Raises PermissionDenied (403)
+    for viewers, ValidationFailed (422) for ``end <= start``, an unavailable protocol or
+    inconsistent access settings, Conflict (409 ``ingest_busy``) on overlap."""
+    if not owner.upload_allowed:
+        raise PermissionDenied("You may not broadcast: ask for the uploader role.")
+    if end <= start:
+        raise ValidationFailed("end must be after start.", field="end")
+    _check_protocol(protocol)
+    _check_access(visibility)
+    event = LiveEvent(
+        owner=owner,
+        title=title,
+        description=description,
+        start=start,
+        end=end,
+        auto_start=auto_start,
+        protocol=protocol,
+        ingest=ingest,
+        record=record,
+        is_draft=is_draft,
+    )
+    groups, owners = _apply_access(
+        event,
+        visibility=visibility,
+        password=None,
+        access_groups=access_groups or [],
+        additional_owners=additional_owners or [],
+    )
+    _check_overlap(event)
+    event.save()
+    event.access_groups.set(groups or [])
+    event.additional_owners.set(owners or [])
+    return event
+
+
+@transaction.atomic
+def live_event_update(*, event: LiveEvent, actor: User, **changes) -> LiveEvent:
+    """Change the fields given (see ``LiveEventPatch``). ``start``, ``end``, ``protocol``
+    and ``ingest`` only while scheduled (409 ``invalid_state``); the overlap rule is
+    checked again (409 ``ingest_busy``); additional owners: owner and staff (403)."""
+    event = LiveEvent.objects.select_for_update().select_related("owner").get(pk=event.pk)
+    if changes.get("additional_owners") is not None and not (
+        actor.is_staff or actor.pk == event.owner_id
+    ):
+        raise PermissionDenied("Only the owner may change the additional owners.")
+    timing = {"start", "end", "protocol", "ingest"} & {
+        k for k, v in changes.items() if v is not None
+    }
+    if timing and event.state != LiveState.SCHEDULED:
+        raise InvalidState(f"The event is {event.state}: {', '.join(sorted(timing))} is fixed.")
+    for name in ("title", "description", "start", "end", "auto_start", "protocol", "ingest"):
+        if changes.get(name) is not None:
+            setattr(event, name, changes[name])
+    for name in ("record", "is_draft"):
+        if changes.get(name) is not None:
+            setattr(event, name, changes[name])
+    if event.end <= event.start:
+        raise ValidationFailed("end must be after start.", field="end")
+    _check_protocol(event.protocol)
+    visibility = changes.get("visibility") or event.visibility
+    _check_access(visibility)
+    groups, owners = _apply_access(
+        event,
+        visibility=visibility,
+        password=None,
+        access_groups=changes.get("access_groups"),
+        additional_owners=changes.get("additional_owners"),
+    )
+    if timing:
+        _check_overlap(event)
+    event.save()
+    if groups is not None:
+        event.access_groups.set(groups)
+    if owners is not None:
+        event.additional_owners.set(owners)
+    return event
+
+
+def live_event_delete(*, event: LiveEvent) -> None:
+    """Delete the event (its worker is stopped) and its live files; the recording's
+    video, if any, stays."""
+    prefix = event.storage_prefix
+    runner.stop(event.worker_pid)
+    with transaction.atomic():
+        event.delete()
+        transaction.on_commit(lambda: storage.delete_prefix(prefix))
+
+
+@transaction.atomic
+def live_event_start(*, event: LiveEvent) -> LiveEvent:
+    """Start a scheduled event now: ``starting``, then its worker is launched (after
+    commit). InvalidState (409) unless scheduled, or once its ``end`` has passed."""
+    event = LiveEvent.objects.select_for_update().get(pk=event.pk)
+    if event.state != LiveState.SCHEDULED:
+        raise InvalidState(f"The event is {event.state}: it cannot start.")
+    if event.end <= timezone.now():
+        raise InvalidState("The event's end has passed.", code="event_over")
+    event.state, event.started_at = LiveState.STARTING, timezone.now()
+    event.error_code = event.error_message = ""
+    event.save(update_fields=["state", "started_at", "error_code", "error_message", "updated_at"])
+    if settings.ENCODING_BACKEND == "local":
+        transaction.on_commit(lambda: runner.launch(event.id))
+    # kubernetes: the operator reconciles the LiveEvent resource (issue 4, next part)
+    return event
+
+
+@transaction.atomic
+def live_event_stop(*, event: LiveEvent) -> LiveEvent:
+    """Stop an event. Scheduled: ended at once, nothing recorded. Starting/live: the
+    worker gets SIGTERM and ends it cleanly (``live.ended`` arrives shortly: the state
+    stays live until then); without a running worker it is ended here. Final: 409."""
+    event = LiveEvent.objects.select_for_update().get(pk=event.pk)
+    if event.state in FINAL:
+        raise InvalidState(f"The event is {event.state} already.")
+    if event.state != LiveState.SCHEDULED and runner.stop(event.worker_pid):
+        return event
+    event.state, event.on_air, event.ended_at = LiveState.ENDED, False, timezone.now()
+    event.save(update_fields=["state", "on_air", "ended_at", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def live_event_rotate_key(*, event: LiveEvent) -> LiveEvent:
+    """A new random stream key (the old one stops working at the next start).
+    InvalidState (409) while the worker runs (starting/live): stop first."""
+    event = LiveEvent.objects.select_for_update().get(pk=event.pk)
+    if event.state in (LiveState.STARTING, LiveState.LIVE):
+        raise InvalidState("The event is running: stop it before changing its key.")
+    event.stream_key = new_stream_key()
+    event.save(update_fields=["stream_key", "updated_at"])
+    logger.info("live event %s: stream key rotated", event.id)
+    return event
+
+
+def live_event_fail(*, event_id: UUID, code: str, message: str) -> None:
+    """Mark an unfinished event ``failed`` (the worker died or could not start)."""
+    LiveEvent.objects.filter(pk=event_id).exclude(state__in=FINAL).update(
+        state=LiveState.FAILED,
+        on_air=False,
+        error_code=code[:64],
+        error_message=message,
+        ended_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def viewer_id(*, request, viewer: str | None) -> str:
+    """Who a heartbeat counts as: ``c:<client id>``, else ``u:<user id>``, else
+    ``s:<session hash>`` (a session is created for anonymous viewers)."""
+    if viewer:
+        return f"c:{viewer}"
+    if request.user.is_authenticated or getattr(request, "auth", None) is not None:
+        user = request.auth if getattr(request.auth, "is_authenticated", False) else request.user
+        if user.is_authenticated:
+            return f"u:{user.pk}"
+    if not request.session.session_key:
+        request.session.save()
+    return "s:" + hashlib.sha256(request.session.session_key.encode()).hexdigest()[:32]
+
+
+@transaction.atomic
+def live_heartbeat(*, event: LiveEvent, viewer: str) -> dict:
+    """Record that ``viewer`` watches now; returns ``{viewers, peak_viewers}``: viewers
+    with a heartbeat in the last ``LIVE_VIEWER_TTL_SECONDS`` (expired ones are deleted),
+    the peak kept. InvalidState (409 ``not_live``) unless the event is live."""
+    if event.state != LiveState.LIVE:
+        raise InvalidState("The event is not live.", code="not_live")
+    now = timezone.now()
+    LiveViewer.objects.update_or_create(event=event, viewer=viewer, defaults={"seen_at": now})
+    return live_viewers_refresh(event_id=event.id, now=now)
+
+
+def live_viewers_refresh(*, event_id: UUID, now: datetime | None = None) -> dict:
+    """Drop expired heartbeats, store the current count and the peak; returns both."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.LIVE_VIEWER_TTL_SECONDS)
+    LiveViewer.objects.filter(event_id=event_id, seen_at__lt=cutoff).delete()
+    count = LiveViewer.objects.filter(event_id=event_id).count()
+    LiveEvent.objects.filter(pk=event_id).update(
+        viewers=count, peak_viewers=Greatest(F("peak_viewers"), count)
+    )
+    peak = LiveEvent.objects.values_list("peak_viewers", flat=True).get(pk=event_id)
+    return {"viewers": count, "peak_viewers": peak}
+
+
+def _forward(event: LiveEvent, state: LiveState) -> bool:
+    if event.state in FINAL or STATE_ORDER[state] < STATE_ORDER[LiveState(event.state)]:
+        return False
+    event.state = state
+    return True
+
+
+def _outcome(event: LiveEvent, applied: bool) -> dict:
+    # the shape of the shared callback answer (api.encoding.api.CallbackOutcome)
+    return {"job_id": str(event.id), "phase": event.state, "progress": 0.0, "applied": applied}
+
+
+@transaction.atomic
+def live_callback_apply(*, event_type: str, data: LiveEventData) -> dict:
+    """Apply one ``live.*`` event, forward only; returns ``{job_id: event id, phase:
+    state, progress: 0, applied}``. NotFound (404) for an unknown event."""
+    from api.core.errors import NotFound
+
+    event = LiveEvent.objects.select_for_update().filter(pk=data.event_id).first()
+    if event is None:
+        raise NotFound("No such live event.")
+    if event.state in FINAL:
+        return _outcome(event, applied=False)
+    now = timezone.now()
+    if event_type == "live.starting":
+        applied = _forward(event, LiveState.LIVE if data.listening else LiveState.STARTING)
+    elif event_type in ("live.on_air", "live.off_air"):
+        seq = data.seq or 0
+        on_air = event_type == "live.on_air"
+        # on_air then off_air of the same session: off wins; an older session: ignored
+        applied = seq > event.air_seq or (seq == event.air_seq and not on_air)
+        if applied:
+            event.air_seq, event.on_air = seq, on_air
+            _forward(event, LiveState.LIVE)
+    elif event_type == "live.ended":
+        event.state, event.on_air, event.ended_at = LiveState.ENDED, False, now
+        applied = True
+        if event.record and data.recording:
+            event.video = _recording_to_video(event, data.recording)
+    else:  # live.failed
+        event.state, event.on_air, event.ended_at = LiveState.FAILED, False, now
+        event.error_code = (data.reason or "live_failed")[:64]
+        event.error_message = data.message or "The live worker failed."
+        applied = True
+    if applied:
+        event.save()
+    return _outcome(event, applied)
+
+
+def _recording_to_video(event: LiveEvent, recording_uri: str) -> Video | None:
+    """A new Video owned by the event's owner (title, description, visibility, access
+    groups and co-owners carried over) whose source is the recording, sent to the
+    normal encoding. None if the recording is missing."""
+    from api.encoding.services import encoding_job_create
+
+    try:
+        path = Path(default_storage.path(storage.storage_name(recording_uri)))
+    except ValueError:
+        logger.warning("live event %s: recording outside storage, ignored", event.id)
+        return None
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    video = Video.objects.create(
+        owner=event.owner,
+        title=event.title,
+        description=event.description,
+        visibility=event.visibility,
+        is_draft=event.is_draft,
+    )
+    video.access_groups.set(event.access_groups.all())
+    video.additional_owners.set(event.additional_owners.all())
+    video = video_attach_source(
+        video=video, local_path=path, filename="recording.ts", size=path.stat().st_size
+    )
+    encoding_job_create(video=video)
+    logger.info("live event %s: recording → video %s", event.id, video.id)
+    return video
+
+
+def live_tick(*, now: datetime | None = None) -> dict:
+    """The scheduler: start due ``auto_start`` events (start ≤ now < end), stop events
+    whose end passed, fail running events whose local worker is gone, refresh viewer
+    counts. Returns ``{started, stopped, failed}`` (event ids)."""
+    now = now or timezone.now()
+    started, stopped, failed = [], [], []
+    due = LiveEvent.objects.filter(
+        state=LiveState.SCHEDULED, auto_start=True, start__lte=now, end__gt=now
+    )
+    for event in due:
+        try:
+            live_event_start(event=event)
+            started.append(event.id)
+        except InvalidState:
+            pass
+    for event in LiveEvent.objects.filter(state__in=ACTIVE, end__lte=now):
+        try:
+            live_event_stop(event=event)
+            stopped.append(event.id)
+        except InvalidState:
+            pass
+    if settings.ENCODING_BACKEND == "local":
+        running = LiveEvent.objects.filter(
+            state__in=(LiveState.STARTING, LiveState.LIVE),
+            started_at__lt=now - timedelta(seconds=30),
+        )
+        for event in running:
+            if not runner.is_alive(event.worker_pid):
+                live_event_fail(
+                    event_id=event.id, code="worker_lost", message="The live worker is gone."
+                )
+                failed.append(event.id)
+    for event_id in LiveEvent.objects.filter(state=LiveState.LIVE).values_list("id", flat=True):
+        live_viewers_refresh(event_id=event_id, now=now)
+    return {"started": started, "stopped": stopped, "failed": failed}

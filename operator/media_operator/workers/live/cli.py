@@ -1,0 +1,72 @@
+"""``media-live --spec <path to a JSON file>``: run the ingest of one live event.
+
+The spec is a ``LiveSpec`` (wire, camelCase); it holds the stream key, so it comes in a
+file (mode 0600), never on the command line. Environment: ``CALLBACK_SIGNING_SECRET``
+(required with a ``callbackUrl``), ``FFMPEG_BINARY`` (optional). Logs go to stderr and
+never contain the key. SIGTERM/SIGINT stop the event cleanly (``live.ended``). Exit
+codes: 0 ended, 1 failed, 2 bad spec/usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from media_operator.workers.ffmpeg import FfmpegNotFound, find_ffmpeg
+
+from .report import LiveReporter
+from .run import LiveWorker
+from .spec import LiveSpec
+
+log = logging.getLogger("media_operator.workers.live")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="media-live", description=__doc__.split("\n")[0])
+    parser.add_argument("--spec", required=True, help="LiveSpec: a JSON file path")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        spec = LiveSpec.model_validate(json.loads(Path(args.spec).read_text()))
+        ffmpeg = find_ffmpeg()
+        reporter = LiveReporter(spec, os.environ.get("CALLBACK_SIGNING_SECRET"))
+    except (OSError, ValueError, ValidationError, FfmpegNotFound) as exc:
+        # pydantic errors may echo input values: show only the locations
+        detail = (
+            ", ".join(".".join(map(str, e["loc"])) for e in exc.errors())
+            if isinstance(exc, ValidationError)
+            else str(exc)
+        )
+        log.error("cannot start: %s", detail)
+        return 2
+    worker = LiveWorker(spec, ffmpeg=ffmpeg, reporter=reporter)
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    try:
+        code = worker.run()
+    except Exception as exc:
+        log.exception("live worker failed")
+        reporter.send("live.failed", reason="worker_failed", message=str(exc)[:2000])
+        code = 1
+    reporter.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
