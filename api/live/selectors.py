@@ -15,51 +15,32 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 
+from api.core.access import can_edit_expression, group_member_q, is_staff, owners_q
 from api.core.errors import NotFound, PermissionDenied
 from api.live.models import LiveEvent
 from api.videos.models import Visibility
 
 
-def _is_staff(user) -> bool:
-    return bool(user.is_authenticated and user.is_staff)
-
-
-def _owners_q(user) -> Q:
-    co_owner = LiveEvent.additional_owners.through.objects.filter(
-        liveevent_id=OuterRef("pk"), user_id=user.pk
-    )
-    return Q(owner_id=user.pk) | Q(Exists(co_owner))
-
-
 def _visible_q(user, *, listed: bool = False) -> Q:
     """Events ``user`` may see; ``listed``: leave out unlisted events of others."""
-    if _is_staff(user):
+    if is_staff(user):
         return Q()
     audience = Q(visibility=Visibility.PUBLIC)
     if not listed:
         audience |= Q(visibility=Visibility.UNLISTED)
     if not user.is_authenticated:
         return Q(is_draft=False) & audience
-    member = LiveEvent.access_groups.through.objects.filter(
-        liveevent_id=OuterRef("pk"), accessgroup__members=user.pk
-    )
-    audience |= Q(visibility=Visibility.RESTRICTED) & Q(Exists(member))
-    return _owners_q(user) | (Q(is_draft=False) & audience)
+    audience |= Q(visibility=Visibility.RESTRICTED) & group_member_q(LiveEvent, user)
+    return owners_q(LiveEvent, user) | (Q(is_draft=False) & audience)
 
 
 def _for_output(qs: QuerySet[LiveEvent], user) -> QuerySet[LiveEvent]:
-    if _is_staff(user):
-        can_edit = Value(True)
-    elif user.is_authenticated:
-        can_edit = ExpressionWrapper(_owners_q(user), output_field=BooleanField())
-    else:
-        can_edit = Value(False)
     return (
         qs.select_related("owner")
         .prefetch_related("additional_owners", "access_groups")
-        .annotate(user_can_edit=can_edit)
+        .annotate(user_can_edit=can_edit_expression(LiveEvent, user))
     )
 
 

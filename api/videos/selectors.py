@@ -20,17 +20,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
 )
 
 from api.accounts.models import User
+from api.core.access import can_edit_expression, group_member_q, is_staff, owners_q
 from api.core.errors import NotFound, PermissionDenied
 from api.encoding.models import EncodingJob
 from api.videos.grants import VideoGrant, grant_read
@@ -44,20 +40,8 @@ _LATEST_JOBS = Prefetch(
 )
 
 
-def _is_staff(user) -> bool:
-    return bool(user.is_authenticated and user.is_staff)
-
-
-def _owners_q(user) -> Q:
-    """The user owns the video or is one of its additional owners."""
-    co_owner = Video.additional_owners.through.objects.filter(
-        video_id=OuterRef("pk"), user_id=user.pk
-    )
-    return Q(owner_id=user.pk) | Q(Exists(co_owner))
-
-
 def _visible_q(user, grant: VideoGrant | None) -> Q:
-    if _is_staff(user):
+    if is_staff(user):
         return Q()
     audience = Q(visibility__in=(Visibility.PUBLIC, Visibility.UNLISTED))
     if grant is not None:
@@ -68,26 +52,17 @@ def _visible_q(user, grant: VideoGrant | None) -> Q:
         )
     if not user.is_authenticated:
         return _PUBLISHED & audience
-    member = Video.access_groups.through.objects.filter(
-        video_id=OuterRef("pk"), accessgroup__members=user.pk
-    )
-    audience |= Q(visibility=Visibility.RESTRICTED) & Q(Exists(member))
-    return _owners_q(user) | (_PUBLISHED & audience)
+    audience |= Q(visibility=Visibility.RESTRICTED) & group_member_q(Video, user)
+    return owners_q(Video, user) | (_PUBLISHED & audience)
 
 
 def _for_output(qs: QuerySet[Video], user) -> QuerySet[Video]:
     """Everything ``VideoOut`` needs, in a constant number of queries; ``user_can_edit``
     is computed by the database."""
-    if _is_staff(user):
-        can_edit = Value(True)
-    elif user.is_authenticated:
-        can_edit = ExpressionWrapper(_owners_q(user), output_field=BooleanField())
-    else:
-        can_edit = Value(False)
     return (
         qs.select_related("owner")
         .prefetch_related(_CO_OWNERS, "access_groups", _LATEST_JOBS)
-        .annotate(user_can_edit=can_edit)
+        .annotate(user_can_edit=can_edit_expression(Video, user))
     )
 
 
@@ -100,7 +75,7 @@ def videos_visible_to(user, *, grant: str | None = None) -> QuerySet[Video]:
 
 def video_list_own(*, user) -> QuerySet[Video]:
     """The videos the user owns or co-owns, newest first."""
-    own = Video.objects.filter(_owners_q(user)).order_by("-created_at", "-id")
+    own = Video.objects.filter(owners_q(Video, user)).order_by("-created_at", "-id")
     return _for_output(own, user)
 
 
