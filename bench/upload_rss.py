@@ -26,7 +26,7 @@ from tusclient import client as tus_client
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from demo import free_port, generate_clip, wait_until_up  # noqa: E402
+from demo import free_port, generate_clip, start_server, wait_until_up  # noqa: E402
 
 
 def padded_clip(folder: Path, size: int) -> Path:
@@ -67,26 +67,7 @@ def main() -> None:
             capture_output=True,
         )
         clip = padded_clip(tmp, size)
-        server = subprocess.Popen(
-            [
-                str(Path(py).parent / "gunicorn"),
-                "api.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--worker-class",
-                "gthread",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "0",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        server = start_server(port, env, threads=4)
         try:
             wait_until_up(base, server)
             worker = psutil.Process(server.pid).children()[0]  # the gunicorn worker

@@ -75,6 +75,16 @@ def generate_clip(
     return path
 
 
+def start_server(port: int, env: dict, threads: int = 8) -> subprocess.Popen:
+    """The API under gunicorn (one process, ``threads`` threads) on 127.0.0.1:``port``."""
+    return subprocess.Popen(
+        [str(BIN / "gunicorn"), "api.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),
+         "--timeout", "0", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+
+
 def wait_until_up(base: str, server: subprocess.Popen) -> None:
     for _ in range(300):
         if server.poll() is not None:
@@ -150,26 +160,7 @@ def main() -> None:
         if not video_path.is_file():
             sys.exit(f"VIDEO={video_path}: no such file")
         say(f"starting the API on {base}")
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "api.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--worker-class",
-                "gthread",
-                "--workers",
-                "1",
-                "--threads",
-                "8",
-                "--timeout",
-                "0",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        server = start_server(port, env)
         try:
             wait_until_up(base, server)
             with httpx.Client(base_url=base, timeout=30) as api:
