@@ -143,3 +143,20 @@ def make_clip(
 @pytest.fixture
 def clip(tmp_path) -> Path:
     return make_clip(tmp_path / "clip.mp4")
+
+
+def fetch_hls_start(http, master_url: str):
+    """Fetch an HLS master playlist, its first variant and that variant's first segment
+    the way a player starts (``http``: an httpx client); returns (variant playlist, the
+    segment's URL, the segment's bytes). Asserts each step works."""
+    import m3u8
+
+    master = m3u8.loads(http.get(master_url).text, uri=master_url)
+    assert master.is_variant and master.playlists
+    variant_url = master.playlists[0].absolute_uri
+    variant = m3u8.loads(http.get(variant_url).text, uri=variant_url)
+    assert variant.segments and variant.is_endlist
+    segment_url = variant.segments[0].absolute_uri
+    segment = http.get(segment_url)
+    assert segment.status_code == 200 and len(segment.content) > 1000
+    return variant, segment_url, segment.content

@@ -6,12 +6,11 @@ playable through the API."""
 from __future__ import annotations
 
 import httpx
-import m3u8
 import pytest
 
 from api.encoding.models import CallbackReceipt, EncodingJob
 from media_operator.events import webhook_id
-from tests.conftest import bearer
+from tests.conftest import bearer, fetch_hls_start
 from tests.media_operator.handlers.conftest import (
     callback_secret,
     upload_video,
@@ -58,10 +57,4 @@ def test_upload_encode_on_kubernetes_play(
     player = http.get(f"/api/v1/videos/{video_id}/player").json()["data"]
     assert player["status"] == "ready" and player["poster"]
     master_url = player["hls"]["url"]
-    master = m3u8.loads(http.get(master_url).text, uri=master_url)
-    assert master.is_variant and master.playlists
-    variant_url = master.playlists[0].absolute_uri
-    variant = m3u8.loads(http.get(variant_url).text, uri=variant_url)
-    assert variant.segments and variant.is_endlist
-    segment = http.get(variant.segments[0].absolute_uri)
-    assert segment.status_code == 200 and len(segment.content) > 1000
+    _, segment_url, segment = fetch_hls_start(http, master_url)
