@@ -1,0 +1,238 @@
+"""The Helm chart ``charts/pod-v5``: ``helm lint --strict``, what ``helm template`` renders
+for the default values and for a production-like values file, and a server-side dry-run
+apply of those manifests (CRDs included) so a real kube-apiserver validates every object.
+
+helm and kubectl are the binaries of the test control plane (``tests/kube``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from media_operator.config import OperatorConfig
+
+pytestmark = pytest.mark.kube
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts/pod-v5"
+PRODUCTION = Path(__file__).with_name("values-production.yaml")
+OPERATOR_RBAC = CHART / "rbac/operator-rbac.yaml"
+VALUES = {"default": None, "production": PRODUCTION}
+WORKLOADS = {"Deployment", "Job"}
+
+
+def render(control_plane, values: Path | None, namespace: str = "pod-v5", *extra: str) -> str:
+    args = ["template", "pod-v5", str(CHART), "--namespace", namespace, *extra]
+    if values is not None:
+        args += ["--values", str(values)]
+    return control_plane.helm(*args).stdout
+
+
+def objects(text: str) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def by_kind(docs: list[dict], kind: str) -> list[dict]:
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+def one(docs: list[dict], kind: str, name: str) -> dict:
+    (found,) = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def env_of(container: dict) -> dict[str, dict | str]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+@pytest.fixture(scope="module", params=sorted(VALUES))
+def rendered(request, control_plane) -> tuple[str, list[dict]]:
+    return request.param, objects(render(control_plane, VALUES[request.param]))
+
+
+@pytest.mark.parametrize("values", sorted(VALUES))
+def test_helm_lint_strict(control_plane, values):
+    args = ["lint", "--strict", str(CHART)]
+    if VALUES[values] is not None:
+        args += ["--values", str(VALUES[values])]
+    result = control_plane.helm(*args)
+    assert "0 chart(s) failed" in result.stdout, result.stdout
+
+
+def test_schema_is_strict(control_plane):
+    for bad in ("bogus=1", "api.bogus=1", "api.resources.requests.gpu=1", "operator.config.x=1"):
+        result = control_plane.helm("template", "pod-v5", str(CHART), "--set", bad, check=False)
+        assert result.returncode != 0 and "not allowed" in result.stderr, (bad, result.stderr)
+
+
+def test_kinds(rendered):
+    name, docs = rendered
+    kinds = {doc["kind"] for doc in docs}
+    expected = {
+        "ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Role",
+        "RoleBinding", "Service", "Deployment", "Job", "PodDisruptionBudget",
+    }  # fmt: skip
+    assert expected <= kinds
+    if name == "production":
+        assert {"Ingress", "HorizontalPodAutoscaler"} <= kinds and "Secret" not in kinds
+    else:
+        assert "Ingress" not in kinds and "HorizontalPodAutoscaler" not in kinds
+        assert {s["metadata"]["name"] for s in by_kind(docs, "Secret")} == {
+            "pod-v5-django",
+            "pod-v5-callback",
+        }
+    assert {d["metadata"]["name"] for d in by_kind(docs, "Deployment")} == {
+        "pod-v5-api",
+        "pod-v5-operator",
+    }
+    for doc in docs:  # namespaced objects go to the release namespace
+        if doc["kind"] not in {"ClusterRole", "ClusterRoleBinding"}:
+            assert doc["metadata"]["namespace"] == "pod-v5", doc["metadata"]
+        assert doc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "pod-v5"
+
+
+def test_pods_non_root_read_only_with_resources_and_probes(rendered):
+    _, docs = rendered
+    workloads = [doc for doc in docs if doc["kind"] in WORKLOADS]
+    assert len(workloads) == 3
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] > 0
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert "emptyDir" in volumes["tmp"]
+        for container in pod["containers"]:
+            where = (workload["metadata"]["name"], container["name"])
+            context = container["securityContext"]
+            assert context["runAsNonRoot"] is True, where
+            assert context["readOnlyRootFilesystem"] is True, where
+            assert context["allowPrivilegeEscalation"] is False, where
+            assert context["capabilities"]["drop"] == ["ALL"], where
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"], where
+            assert container["resources"]["requests"]["cpu"], where
+            assert container["resources"]["requests"]["memory"], where
+            assert container["resources"]["limits"]["memory"], where
+            if workload["kind"] == "Deployment":
+                assert container["livenessProbe"] and container["readinessProbe"], where
+
+
+def test_migration_hook(rendered):
+    _, docs = rendered
+    (job,) = by_kind(docs, "Job")
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
+    env = env_of(container)
+    assert env["ENCODING_BACKEND"] == "kubernetes" and "DATABASE_URL" in env
+    for secret in by_kind(docs, "Secret"):  # the hook's secrets exist before it runs
+        secret_annotations = secret["metadata"]["annotations"]
+        assert secret_annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+        assert int(secret_annotations["helm.sh/hook-weight"]) < int(
+            annotations["helm.sh/hook-weight"]
+        )
+
+
+def test_rbac(rendered):
+    _, docs = rendered
+    rbac_file = {d["kind"]: d for d in objects(OPERATOR_RBAC.read_text())}
+    role = one(docs, "ClusterRole", "pod-v5-operator")
+    assert role["rules"] == rbac_file["ClusterRole"]["rules"]  # exactly the file's verbs
+    binding = one(docs, "ClusterRoleBinding", "pod-v5-operator")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "pod-v5-operator", "namespace": "pod-v5"}
+    ]
+    api_role = one(docs, "Role", "pod-v5-api")
+    assert api_role["rules"] == [
+        {
+            "apiGroups": ["media.podv5.io"],
+            "resources": ["encodingjobs"],
+            "verbs": ["create", "get", "delete"],
+        }
+    ]
+    assert one(docs, "RoleBinding", "pod-v5-api")["subjects"][0]["name"] == "pod-v5-api"
+    encoder = one(docs, "ServiceAccount", "pod-v5-encoder")
+    assert encoder["automountServiceAccountToken"] is False
+    bound = {s["name"] for d in docs if d["kind"].endswith("Binding") for s in d["subjects"]}
+    assert "pod-v5-encoder" not in bound  # no permissions at all
+
+
+def test_operator_settings(rendered, monkeypatch):
+    name, docs = rendered
+    operator = one(docs, "Deployment", "pod-v5-operator")
+    (container,) = operator["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["media-operator"]
+    assert "--liveness=http://0.0.0.0:8080/healthz" in container["args"]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    env = env_of(container)
+    callback_secret = "pod-v5-callback-prod" if name == "production" else "pod-v5-callback"
+    assert env["CALLBACK_SIGNING_SECRET"]["secretKeyRef"]["name"] == callback_secret
+    settings = {k: v for k, v in env.items() if k.startswith("MEDIA_OPERATOR_")}
+    for key in settings:  # every variable is a real field (the config ignores unknown ones)
+        assert key.removeprefix("MEDIA_OPERATOR_").lower() in OperatorConfig.model_fields, key
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    config = OperatorConfig()
+    assert config.namespaces == ["pod-v5"]
+    assert config.service_account_name == "pod-v5-encoder"
+    assert config.callback_secret_name == callback_secret
+    assert config.callback_secret_key == "callback-signing-secret"
+    if name == "production":
+        assert config.media_volume_claim == "pod-v5-media"
+        assert config.tolerations == [
+            {"key": "encode", "operator": "Exists", "effect": "NoSchedule"}
+        ]
+        assert config.node_selector == {"pool": "encode"}
+        assert config.image_pull_secrets == ["registry-credentials"]
+        assert (config.memory_limit, config.worker_limit) == ("8Gi", 50)
+    else:  # the operator's own defaults otherwise
+        assert config.media_volume_claim is None and config.tolerations == []
+        assert config.encoder_image == OperatorConfig.model_fields["encoder_image"].default
+
+
+def test_api_settings(rendered):
+    name, docs = rendered
+    data = one(docs, "ConfigMap", "pod-v5-api")["data"]
+    assert data["ENCODING_BACKEND"] == "kubernetes" and data["ENCODING_NAMESPACE"] == "pod-v5"
+    assert data["DEBUG"] == "0"
+    hosts = data["ALLOWED_HOSTS"].split(",")
+    assert "pod-v5-api.pod-v5.svc" in hosts
+    api = one(docs, "Deployment", "pod-v5-api")
+    if name == "production":
+        assert "pod.univ.example" in hosts
+        assert data["MEDIA_ACCEL_REDIRECT"] == "/_protected_media/"
+        assert data["MEDIA_SERVE"] == "0" and data["JWT_ACCESS_MINUTES"] == "10"
+        assert "replicas" not in api["spec"]  # the HPA owns it
+        ingress = one(docs, "Ingress", "pod-v5-api")
+        snippet = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/server-snippet"]
+        assert "location /_protected_media/ {" in snippet and "internal;" in snippet
+        assert ingress["spec"]["tls"] == [
+            {"hosts": ["pod.univ.example"], "secretName": "pod-v5-tls"}
+        ]
+        hpa = one(docs, "HorizontalPodAutoscaler", "pod-v5-api")
+        assert hpa["spec"]["scaleTargetRef"]["name"] == "pod-v5-api"
+        volumes = {v["name"]: v for v in api["spec"]["template"]["spec"]["volumes"]}
+        assert volumes["media"]["persistentVolumeClaim"]["claimName"] == "pod-v5-media"
+    else:
+        assert "MEDIA_ACCEL_REDIRECT" not in data and api["spec"]["replicas"] == 1
+
+
+@pytest.mark.parametrize("values", sorted(VALUES))
+def test_server_side_dry_run(control_plane, kube_namespace, values):
+    """A real apiserver validates every rendered object (CRDs first, then the rest)."""
+    text = render(control_plane, VALUES[values], kube_namespace, "--include-crds")
+    docs = objects(text)
+    assert docs[0]["kind"] == "CustomResourceDefinition"
+    result = control_plane.kubectl(
+        "apply", "--dry-run=server", "--server-side", "--field-manager=pod-v5-chart-tests",
+        "--force-conflicts", "-n", kube_namespace, "-f", "-", input=text,
+    )  # fmt: skip
+    applied = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(applied) == len(docs), result.stdout
+    assert all("(server dry run)" in line for line in applied), result.stdout
