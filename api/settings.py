@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # outermost: turns every non-JSON error response (even the other middlewares') to JSON
     "api.core.middleware.JsonErrorMiddleware",
+    # /healthz and /readyz, before the host check: probes come with the pod IP as Host
+    "api.core.health.HealthMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
