@@ -6,13 +6,15 @@ binary shipped by the ``imageio-ffmpeg`` wheel. ``FfmpegNotFound`` if none is us
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +102,24 @@ def _drain(stream, tail: deque[str]) -> None:
         if line:
             log.debug("ffmpeg: %s", line)
             tail.append(line)
+
+
+def parse_worker_args(
+    prog: str, description: str, spec_help: str, argv: Sequence[str] | None
+) -> argparse.Namespace | int:
+    """The worker command line shared by ``media-encode`` and ``media-live``:
+    ``--spec`` and ``-v``; sets up logging to stderr. Returns the parsed arguments, or
+    the exit code when argparse stopped (2 on a usage error, 0 for ``--help``)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--spec", required=True, help=spec_help)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    return args

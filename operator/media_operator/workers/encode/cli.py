@@ -10,7 +10,6 @@ video and a callback URL, ``encoding.failed`` with reason ``invalid_spec`` is se
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -25,7 +24,7 @@ from pydantic import ValidationError
 from media_operator.callbacks import CallbackClient, CallbackError, RetryPolicy
 from media_operator.events import EncodingEventData, webhook_id
 from media_operator.spec import EncodingJobSpec
-from media_operator.workers.ffmpeg import FfmpegNotFound
+from media_operator.workers.ffmpeg import FfmpegNotFound, parse_worker_args
 
 from .report import Reporter
 from .run import Cancelled, ExitCode, WorkerConfig, run_job
@@ -34,20 +33,14 @@ log = logging.getLogger("media_operator.workers.encode")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="media-encode", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--spec", required=True, help="EncodingJob spec: a JSON file path or inline JSON"
+    args = parse_worker_args(
+        "media-encode",
+        __doc__.split("\n")[0],
+        "EncodingJob spec: a JSON file path or inline JSON",
+        argv,
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-        return int(exc.code or 0)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    if isinstance(args, int):
+        return args
     try:
         raw = _load_spec(args.spec)
     except ValueError as exc:

@@ -9,7 +9,6 @@ codes: 0 ended, 1 failed, 2 bad spec/usage.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from media_operator.workers.ffmpeg import FfmpegNotFound, find_ffmpeg
+from media_operator.workers.ffmpeg import FfmpegNotFound, find_ffmpeg, parse_worker_args
 
 from .report import LiveReporter
 from .run import LiveWorker
@@ -30,18 +29,11 @@ log = logging.getLogger("media_operator.workers.live")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="media-live", description=__doc__.split("\n")[0])
-    parser.add_argument("--spec", required=True, help="LiveSpec: a JSON file path")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    args = parse_worker_args(
+        "media-live", __doc__.split("\n")[0], "LiveSpec: a JSON file path", argv
     )
+    if isinstance(args, int):
+        return args
     try:
         spec = LiveSpec.model_validate(json.loads(Path(args.spec).read_text()))
         ffmpeg = find_ffmpeg()
