@@ -75,6 +75,8 @@ class Video(models.Model):
     is_draft = models.BooleanField(default=True)
     password = models.CharField(max_length=128, blank=True, default="")
     password_version = models.PositiveIntegerField(default=0)
+    # owners may close the comment thread (api.social); existing comments stay visible
+    allow_comments = models.BooleanField(default=True)
     additional_owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="co_owned_videos", blank=True
     )
