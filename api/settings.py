@@ -236,6 +236,19 @@ CORS_EXPOSE_HEADERS = (
 )
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
+# Rate limits per scope (django-ratelimit rates: "10/m" = 10 per minute), see
+# api.core.ratelimit. RATE_LIMITS_ENABLED=false turns them all off.
+RATE_LIMITS = (
+    {
+        "login": env("RATE_LIMIT_LOGIN", "10/m"),
+        "upload_create": env("RATE_LIMIT_UPLOAD_CREATE", "30/m"),
+        "comment": env("RATE_LIMIT_COMMENT", "20/m"),
+        "unlock": env("RATE_LIMIT_UNLOCK", "10/m"),
+    }
+    if env_bool("RATE_LIMITS_ENABLED", True)
+    else {}
+)
+
 NINJA_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),

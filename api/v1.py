@@ -26,7 +26,7 @@ from api.core.envelope import (
     validation_errors,
     wrap_openapi,
 )
-from api.core.errors import PodError
+from api.core.errors import PodError, RateLimited
 from api.encoding.api import router as encoding_router
 from api.live.api import router as live_router
 from api.playback.api import router as playback_router
@@ -70,7 +70,8 @@ def _respond(request: HttpRequest, status: int, errors: list[dict], headers=None
 
 @api.exception_handler(PodError)
 def _pod_error(request, exc: PodError):
-    return _respond(request, exc.status, [exc.as_error()])
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return _respond(request, exc.status, [exc.as_error()], headers)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -18,3 +18,6 @@ MEDIA_URL = "/unused-django-test-media/"
 
 # live-server request threads end after each request: don't keep their connections open
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Rate limits off by default; the rate-limit tests set RATE_LIMITS themselves.
+RATE_LIMITS: dict[str, str] = {}

@@ -90,3 +90,13 @@ class InvalidMediaToken(PodError):
 
     status, code = 403, "invalid_media_token"
     default_message = "The media token is invalid: fetch the player config again."
+
+
+class RateLimited(PodError):
+    """Too many requests of one kind from one client (HTTP 429, ``Retry-After``)."""
+
+    status, code, default_message = 429, "rate_limited", "Too many requests: slow down."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('videos', '0002_video_access'),
+        ("videos", "0002_video_access"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='video',
-            name='allow_comments',
+            model_name="video",
+            name="allow_comments",
             field=models.BooleanField(default=True),
         ),
     ]
