@@ -78,7 +78,8 @@ def generate_clip(
 def start_server(port: int, env: dict, threads: int = 8) -> subprocess.Popen:
     """The API under gunicorn (one process, ``threads`` threads) on 127.0.0.1:``port``."""
     return subprocess.Popen(
-        [str(BIN / "gunicorn"), "api.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        [str(BIN / "gunicorn"), "-c", "api/gunicorn_conf.py", "api.wsgi:application",
+         "--bind", f"127.0.0.1:{port}",
          "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),
          "--timeout", "0", "--log-level", "warning"],
         cwd=ROOT, env=env,

@@ -2,6 +2,8 @@
 
 from ninja import Router, Schema, Status
 
+from api.core import metrics
+from api.core.errors import PodError
 from api.encoding.services import callback_receive
 
 router = Router()
@@ -20,4 +22,8 @@ def receive_callback(request):
     ``webhook-signature``); body ``{type, timestamp, data}``. 401 for a bad signature or
     a stale timestamp; a repeated ``webhook-id`` gets the same answer, no second effect.
     """
-    return Status(*callback_receive(body=request.body, headers=request.headers))
+    try:
+        return Status(*callback_receive(body=request.body, headers=request.headers))
+    except PodError as exc:
+        metrics.CALLBACK_REJECTIONS.labels(code=exc.code).inc()
+        raise

@@ -149,6 +149,10 @@ class OperatorConfig(BaseSettings):
         int,
         Field(ge=0, description="Seconds a stopped worker gets to report `cancelled`."),
     ] = 30
+    worker_log_format: Annotated[
+        Literal["text", "json"] | None,
+        Field(description="LOG_FORMAT of the worker pods (`text` or `json`); unset: text."),
+    ] = None
 
     # --- the operator's own callbacks -----------------------------------------------------
     api_callback_url: Annotated[
@@ -216,6 +220,15 @@ class OperatorConfig(BaseSettings):
     peering_name: Annotated[
         str | None,
         Field(description="kopf peering object name (needs the peering CRDs); unset: standalone."),
+    ] = None
+    metrics_port: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=65535,
+            description="Port of the Prometheus metrics endpoint (GET /metrics, all "
+            "interfaces), e.g. 9100; unset: no metrics endpoint.",
+        ),
     ] = None
 
     @field_validator("namespaces", "image_pull_secrets", mode="before")

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from media_operator.config import OperatorConfig
 from media_operator.crd import GROUP, KIND, VERSION
+from media_operator.logs import REQUEST_ID_ENV
 from media_operator.spec import EncodingJobSpec
 
 API_VERSION = f"{GROUP}/{VERSION}"
@@ -159,6 +160,10 @@ def build_job(
         {"name": "MEDIA_ENCODE_SCRATCH_DIR", "value": scratch},
         {"name": "TMPDIR", "value": scratch},
     ]
+    if spec.request_id:  # the API request that started the job: in the worker's logs
+        env.append({"name": REQUEST_ID_ENV, "value": spec.request_id})
+    if config.worker_log_format:
+        env.append({"name": "LOG_FORMAT", "value": config.worker_log_format})
     mounts = [{"name": SCRATCH_VOLUME, "mountPath": scratch}]
     volumes = [{"name": SCRATCH_VOLUME, "emptyDir": {"sizeLimit": config.scratch_size_limit}}]
     if config.media_volume_claim:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import kopf
 
+from media_operator import metrics
 from media_operator.config import OperatorConfig
 from media_operator.crd import GROUP
 from media_operator.kube import Kube
@@ -68,6 +69,8 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, logger, **_) -> 
     apply_settings(settings, config)
     memo.config = config
     memo.kube = Kube(request_timeout=config.api_request_timeout)
+    if config.metrics_port:
+        metrics.start_metrics_server(config.metrics_port)
     logger.info(
         "media operator: namespaces=%s image=%s worker_limit=%s standalone=%s",
         ",".join(config.namespaces) or "*", config.encoder_image, config.worker_limit,

@@ -25,6 +25,9 @@ from pydantic.alias_generators import to_camel
 
 #: URI schemes the worker knows how to read sources from and write outputs to.
 STORAGE_SCHEMES = ("file", "s3")
+#: a request id (``X-Request-ID``) as carried into EncodingJobs: safe in logs and env
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:@+=/-]{1,128}$"
+REQUEST_ID_MAX_LENGTH = 128
 
 
 class _Model(BaseModel):
@@ -100,6 +103,15 @@ class EncodingJobSpec(_Model):
     callback_url: Annotated[
         Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,
         Field(description="Signed callback endpoint (Standard Webhooks); none: no reports."),
+    ] = None
+    request_id: Annotated[
+        str | None,
+        Field(
+            pattern=REQUEST_ID_PATTERN,
+            max_length=REQUEST_ID_MAX_LENGTH,
+            description="Id of the API request that started the job (X-Request-ID), "
+            "carried into the worker's logs; none: not known.",
+        ),
     ] = None
 
     @field_validator("source")

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from api.encoding.backends import EncodingBackend
 from api.encoding.models import EncodingJob, JobPhase
+from media_operator.logs import REQUEST_ID, REQUEST_ID_ENV, valid_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -200,12 +201,18 @@ class LocalBackend(EncodingBackend):
         if job is None:
             logger.info("job %s is finished or run elsewhere; skipping", job_id)
             return
+        # this thread's log lines, and the worker's, carry the id of the request behind it
+        request_id = valid_request_id(job.spec.get("requestId"))
+        REQUEST_ID.set(request_id)
         spec_dir = settings.VAR_DIR / "jobs"
         spec_dir.mkdir(parents=True, exist_ok=True)
         spec_path = spec_dir / f"{job.id}.json"
         spec_path.write_text(json.dumps(job.spec))
         command = [*worker_command(), "--spec", str(spec_path)]
         env = {**os.environ, "CALLBACK_SIGNING_SECRET": settings.CALLBACK_SIGNING_SECRET}
+        env.pop(REQUEST_ID_ENV, None)
+        if request_id:
+            env[REQUEST_ID_ENV] = request_id
         logger.info("job %s: running %s", job.id, shlex.join(command))
         try:
             proc = subprocess.Popen(

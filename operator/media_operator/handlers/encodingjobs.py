@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import kopf
 from pydantic import ValidationError
 
+from media_operator import metrics
 from media_operator.crd import GROUP, PLURAL, VERSION
 from media_operator.kube import JobConflict
 from media_operator.manifests import TERMINAL, PhaseReport, build_job, job_phase, next_status
@@ -44,6 +45,7 @@ def _fail(memo, obj: dict, reason: str, message: str) -> kopf.PermanentError:
 
 @kopf.on.resume(GROUP, VERSION, PLURAL)
 @kopf.on.create(GROUP, VERSION, PLURAL)
+@metrics.reconciled("EncodingJob")
 def reconcile(body, status, uid, patch: kopf.Patch, memo: kopf.Memo, logger, **_) -> None:
     """Create (or adopt) the EncodingJob's batch/v1 Job and record it in ``status``.
 
@@ -86,3 +88,9 @@ def reconcile(body, status, uid, patch: kopf.Patch, memo: kopf.Memo, logger, **_
     verb = "created" if created else "adopted"
     kopf.info(obj, reason="JobCreated" if created else "JobAdopted", message=f"Job {name} {verb}")
     logger.info("Job %s %s (%s)", name, verb, report.phase)
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL)
+def count_phase(type, uid, status, **_) -> None:
+    """Every EncodingJob event: its phase into the ``podv5_operator_encodingjobs`` gauge."""
+    metrics.track_phase(uid, None if type == "DELETED" else status.get("phase") or "Pending")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import kopf
 
+from media_operator import metrics
 from media_operator.crd import KIND
 from media_operator.manifests import (
     ANNOTATION_ENCODINGJOB,
@@ -90,6 +91,7 @@ def _owner(obj: dict, kind: str) -> dict | None:
 
 
 @kopf.on.event("batch", "v1", "jobs", labels=MANAGED)
+@metrics.reconciled("Job")
 def job_event(type, body, memo: kopf.Memo, **_) -> None:
     """Every event of a managed Job (``type`` None: seen in the initial listing)."""
     job = dict(body)
@@ -134,6 +136,7 @@ def _pod_matters(status, **_) -> bool:
 
 
 @kopf.on.event("", "v1", "pods", labels=MANAGED, when=_pod_matters)
+@metrics.reconciled("Pod")
 def pod_event(type, body, namespace, annotations, memo: kopf.Memo, **_) -> None:
     """A managed pod started running or is stuck (ImagePullBackOff, Unschedulable...)."""
     name, uid = annotations.get(ANNOTATION_ENCODINGJOB), annotations.get(ANNOTATION_ENCODINGJOB_UID)

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import kopf
 
+from media_operator import metrics
 from media_operator.callbacks import (
     CallbackClient,
     CallbackRejected,
@@ -60,9 +61,11 @@ def deliver(memo, spec: Mapping, event_type: str, *, retry: int, logger, **data)
                 webhook_id(job_id, event_type),
             )
         except CallbackUndelivered as exc:
+            metrics.callback_failed(event_type, "undelivered")
             delay = min(config.callback_retry_max_delay, config.callback_retry_delay * 2**retry)
             raise kopf.TemporaryError(f"{exc}; retry in {delay:.0f}s", delay=delay) from None
         except CallbackRejected as exc:
+            metrics.callback_failed(event_type, "rejected")
             raise kopf.PermanentError(str(exc)) from None
     logger.info("API told: %s", event_type)
 
@@ -72,6 +75,7 @@ def _reports_to_api(value, **_) -> bool:
 
 
 @kopf.on.field(GROUP, VERSION, PLURAL, field="status.phase", new=_reports_to_api)
+@metrics.reconciled("EncodingJob")
 def phase_changed(new, spec, status, retry: int, memo: kopf.Memo, logger, **_) -> None:
     """``status.phase`` became Running (→ ``encoding.running``) or Failed
     (→ ``encoding.failed`` with the Failed condition's reason as a snake_case code)."""
@@ -90,6 +94,7 @@ def phase_changed(new, spec, status, retry: int, memo: kopf.Memo, logger, **_) -
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
+@metrics.reconciled("EncodingJob")
 def deleted(spec, status, retry: int, runtime, memo: kopf.Memo, logger, **_) -> None:
     """Deleted before finishing: ``encoding.failed`` with reason ``cancelled``. The Job and
     its pods go with the EncodingJob (ownerReferences, the garbage collector).

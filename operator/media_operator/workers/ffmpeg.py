@@ -16,6 +16,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from media_operator.logs import configure_worker_logging
+
 log = logging.getLogger(__name__)
 
 
@@ -117,9 +119,6 @@ def parse_worker_args(
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # stderr, text or JSON (LOG_FORMAT), with the request id of $POD_REQUEST_ID
+    configure_worker_logging(verbose=args.verbose, stream=sys.stderr)
     return args
