@@ -3,7 +3,8 @@ validation (a probe's Host header is the pod IP, which ALLOWED_HOSTS rightly ref
 
 - ``GET /healthz`` — liveness: the process answers; touches nothing else. 200.
 - ``GET /readyz`` — readiness: the database answers a query and the media storage is a
-  writable folder. 200, or 503 with one error per failed check (codes
+  writable folder (``STORAGE_BACKEND=s3``: the bucket answers a HEAD). 200, or 503 with
+  one error per failed check (codes
   ``database_unavailable``, ``storage_unavailable``).
 
 Both answer in the JSON envelope.
@@ -12,14 +13,12 @@ Both answer in the JSON envelope.
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 from api.core.envelope import error, error_body, success_body
+from api.core.storage import check_reachable
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +36,7 @@ def _database() -> str | None:
 
 
 def _storage() -> str | None:
-    root = Path(settings.MEDIA_ROOT)
-    if not root.is_dir() or not os.access(root, os.W_OK):
-        return f"The media folder {root} is missing or not writable."
-    return None
+    return check_reachable()  # local: MEDIA_ROOT writable; s3: HEAD of the bucket
 
 
 def readiness() -> tuple[int, dict]:

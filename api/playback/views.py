@@ -12,6 +12,13 @@ location mapped to ``MEDIA_ROOT``), an empty response with ``X-Accel-Redirect``:
 sends the file (and handles Range). Otherwise, with ``MEDIA_SERVE`` (development, the
 embedded default), the file from ``MEDIA_ROOT`` with HTTP Range support (RFC 9110 §14:
 one byte range → 206, an unsatisfiable one → 416, several → the whole file with 200).
+
+With ``STORAGE_BACKEND=s3`` (always enabled): HLS playlists (``.m3u8``, small) are read
+from the bucket and sent by the API, so that the relative URIs inside them resolve against
+the API's URL (with its token path segment); every other file (segments, init segments,
+MP4, images, WebVTT) answers a 302 redirect to a presigned GET URL of the object, valid
+``S3_PRESIGN_SECONDS`` (S3 then handles Range requests). The redirect may be cached for
+half that time at most.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ from urllib.parse import quote
 from uuid import UUID
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from api.core import storage
 from api.core.envelope import json_error_response, pod_error_response
 from api.core.errors import InvalidMediaToken
 from api.playback.tokens import media_scope, media_token_check
@@ -71,7 +79,7 @@ def _resolve(path: str) -> Path:
 
 
 def _check_enabled() -> None:
-    if not (settings.MEDIA_SERVE or settings.MEDIA_ACCEL_REDIRECT):
+    if not (settings.MEDIA_SERVE or settings.MEDIA_ACCEL_REDIRECT or storage.is_s3()):
         raise Http404
 
 
@@ -84,7 +92,8 @@ def media_file(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404
     response = _serve(request, path)
     if response.status_code < 400:
-        response["Cache-Control"] = f"public, max-age={settings.MEDIA_PUBLIC_CACHE_SECONDS}"
+        max_age = _max_age(response, settings.MEDIA_PUBLIC_CACHE_SECONDS)
+        response["Cache-Control"] = f"public, max-age={max_age}"
     return response
 
 
@@ -101,8 +110,16 @@ def media_file_tokened(request: HttpRequest, token: str, path: str) -> HttpRespo
         return response
     response = _serve(request, path)
     if response.status_code < 400:
-        response["Cache-Control"] = f"private, max-age={max(int(expires - time.time()), 0)}"
+        max_age = _max_age(response, max(int(expires - time.time()), 0))
+        response["Cache-Control"] = f"private, max-age={max_age}"
     return response
+
+
+def _max_age(response: HttpResponse, max_age: int) -> int:
+    """A redirect to a presigned URL is cached for half the URL's lifetime at most."""
+    if response.status_code == 302:
+        return min(max_age, settings.S3_PRESIGN_SECONDS // 2)
+    return max_age
 
 
 def _content_type(name: str) -> str:
@@ -111,7 +128,9 @@ def _content_type(name: str) -> str:
 
 
 def _serve(request: HttpRequest, name: str) -> HttpResponse:
-    if settings.MEDIA_ACCEL_REDIRECT:
+    if storage.is_s3():
+        response = _s3_response(name, request.method)
+    elif settings.MEDIA_ACCEL_REDIRECT:
         response = HttpResponse(content_type=_content_type(name))
         prefix = settings.MEDIA_ACCEL_REDIRECT.rstrip("/")
         response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
@@ -119,6 +138,20 @@ def _serve(request: HttpRequest, name: str) -> HttpResponse:
         response = _file_response(request, _resolve(name))
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _s3_response(name: str, method: str) -> HttpResponse:
+    """A playlist's bytes read from the bucket, or a redirect to a presigned URL (signed
+    for the request's method: GET or HEAD)."""
+    if PurePosixPath(name).suffix == ".m3u8":
+        try:
+            body = storage.read_bytes(name)
+        except FileNotFoundError:
+            raise Http404 from None
+        return HttpResponse(body, content_type=_content_type(name))
+    if not storage.exists(name):
+        raise Http404
+    return HttpResponseRedirect(storage.presigned_url(name, method=method))
 
 
 def _file_response(request: HttpRequest, full: Path) -> HttpResponse:

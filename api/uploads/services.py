@@ -17,11 +17,17 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from api.core import metrics, storage
 from api.core.errors import Gone, InvalidState, PayloadTooLarge, PodError, UnsupportedMedia
 from api.uploads.models import Upload
 from api.uploads.probe import check_media
 from api.videos.models import Video
-from api.videos.services import video_attach_source, video_fail, video_start_upload
+from api.videos.services import (
+    video_attach_source,
+    video_fail,
+    video_start_upload,
+    video_store_source,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +164,7 @@ def upload_write(
             )
         hasher = hashlib.new(checksum[0]) if checksum else None
         written = _stream(upload, token, offset, read, content_length, hasher)
+        metrics.TUS_RECEIVED_BYTES.inc(written)
         if hasher is not None and (written != content_length or hasher.digest() != checksum[1]):
             _truncate(upload.spool_path, offset)
             if written != content_length:
@@ -226,20 +233,48 @@ def upload_finish(*, upload: Upload) -> Upload:
             video_fail(video=upload.video, code=exc.code, message=exc.message)
             _delete(upload)
         raise
-    with transaction.atomic():
-        upload = Upload.objects.select_for_update().get(id=upload.id)
-        if upload.is_complete:
-            return upload
-        video = video_attach_source(
-            video=upload.video,
-            local_path=upload.spool_path,
-            filename=upload.filename or "source",
-            size=upload.length,
+    if upload.is_complete:
+        return upload
+    filename = upload.filename or "source"
+    try:
+        # the transfer (S3: one streamed multipart upload of the spool) before the
+        # transaction, so no row stays locked meanwhile; the PATCH's lease keeps other
+        # writers of this upload out
+        stored = video_store_source(
+            video=upload.video, local_path=upload.spool_path, filename=filename
         )
-        upload.completed_at = timezone.now()
-        upload.save(update_fields=["completed_at", "updated_at"])
-        encoding_job_create(video=video)
+    except _storage_errors() as exc:
+        # the spool file is kept and the upload stays unfinished: sending the last
+        # (empty) PATCH again retries the transfer
+        logger.warning("upload %s: storing the source failed: %s", upload.id, exc)
+        raise StorageUnavailable() from exc
+    try:
+        with transaction.atomic():
+            upload = Upload.objects.select_for_update().get(id=upload.id)
+            video = video_attach_source(
+                video=upload.video, stored_name=stored, filename=filename, size=upload.length
+            )
+            upload.completed_at = timezone.now()
+            upload.save(update_fields=["completed_at", "updated_at"])
+            encoding_job_create(video=video)
+    except Exception:
+        storage.delete_prefix(stored)
+        raise
     return upload
+
+
+class StorageUnavailable(PodError):
+    """The media storage (S3) refused or did not answer (HTTP 503); nothing is lost."""
+
+    status, code = 503, "storage_unavailable"
+    default_message = "The media storage is unavailable; retry the last request later."
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (Boto3Error, BotoCoreError, ClientError)
 
 
 @transaction.atomic

@@ -24,8 +24,16 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja_extra.exceptions import APIException
 
 from api.accounts.auth import authenticate_request
+from api.core import metrics
 from api.core.envelope import json_error_response, pod_error_response, success_body
-from api.core.errors import NotAuthenticated, NotFound, PodError, ValidationFailed
+from api.core.errors import (
+    CsrfFailed,
+    NotAuthenticated,
+    NotFound,
+    PodError,
+    ValidationFailed,
+)
+from api.core.ratelimit import enforce
 from api.uploads import services
 from api.uploads.models import Upload
 from api.videos.selectors import video_get_editable
@@ -138,7 +146,7 @@ class TusUploadView(View):
             # session-authenticated browser requests must pass CSRF checks
             failure = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if failure is not None:
-                raise PodError("CSRF check failed.", code="csrf_failed")
+                raise CsrfFailed()  # 403 csrf_failed
         return user
 
     def _upload(self, request: HttpRequest, upload_id: UUID) -> Upload:
@@ -159,13 +167,14 @@ class TusUploadView(View):
         if request.headers.get("Transfer-Encoding", "").lower() == "chunked":
             raise LengthRequired()
         length = _int_header(request, "Content-Length", required=False) or 0
-        return services.upload_write(
-            upload=upload,
-            offset=offset,
-            read=request.read,
-            content_length=length,
-            checksum=_checksum(request),
-        )
+        with metrics.UPLOADS_IN_FLIGHT.track_inprogress():
+            return services.upload_write(
+                upload=upload,
+                offset=offset,
+                read=request.read,
+                content_length=length,
+                checksum=_checksum(request),
+            )
 
     # --- tus -----------------------------------------------------------------------------
 
@@ -182,6 +191,7 @@ class TusUploadView(View):
         if upload_id is not None:
             return json_error_response(405, "method_not_allowed", "POST to the creation URL.")
         user = self._user(request)
+        enforce(request, "upload_create", user=user)  # 429 rate_limited, with Retry-After
         if request.headers.get("Upload-Defer-Length"):
             raise ValidationFailed(
                 "Upload-Defer-Length is not supported: send Upload-Length.",

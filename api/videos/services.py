@@ -13,8 +13,9 @@ from django.db import transaction
 from api.accounts.models import AccessGroup, User
 from api.core import storage
 from api.core.errors import InvalidState, PermissionDenied, ValidationFailed, WrongPassword
+from api.editorial.services import UNSET, video_editorial_resolve, video_type_resolve
 from api.videos.grants import GRANT_HEADER, grant_issue
-from api.videos.models import SOURCE_DIR, Video, VideoStatus, Visibility
+from api.videos.models import SOURCE_DIR, Licence, Video, VideoStatus, Visibility
 from api.videos.selectors import can_manage
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ def video_create(
     password: str | None = None,
     access_groups: list[str] | None = None,
     additional_owners: list[str] | None = None,
+    licence: Licence = Licence.ALL_RIGHTS_RESERVED,
+    type: int | None = None,
+    channels: list[int] | None = None,
+    themes: list[int] | None = None,
+    disciplines: list[int] | None = None,
+    tags: list[str] | None = None,
 ) -> Video:
     """A new video in ``draft`` status, waiting for its source upload. Raises
     PermissionDenied (403) when ``owner`` may not upload (the viewer role) and
@@ -41,7 +48,14 @@ def video_create(
     :func:`video_update`)."""
     if not owner.upload_allowed:
         raise PermissionDenied("You may not upload videos: ask for the uploader role.")
-    video = Video(owner=owner, title=title, description=description, is_draft=is_draft)
+    video = Video(
+        owner=owner,
+        title=title,
+        description=description,
+        is_draft=is_draft,
+        licence=licence,
+        type=video_type_resolve(type_id=type),
+    )
     groups, owners = _apply_access(
         video,
         visibility=visibility,
@@ -49,10 +63,25 @@ def video_create(
         access_groups=access_groups or [],
         additional_owners=additional_owners or [],
     )
+    editorial = video_editorial_resolve(
+        video=video,
+        actor=owner,
+        channels=channels or [],
+        themes=themes or [],
+        disciplines=disciplines or [],
+        tags=tags or [],
+    )
+    video.search_tags = " ".join(sorted(tag.slug for tag in editorial["tags"]))
     video.save()
     video.access_groups.set(groups or [])
     video.additional_owners.set(owners or [])
+    _set_editorial(video, editorial)
     return video
+
+
+def _set_editorial(video: Video, editorial: dict[str, list]) -> None:
+    for name, objects in editorial.items():
+        getattr(video, name).set(objects)
 
 
 @transaction.atomic
@@ -67,8 +96,19 @@ def video_update(
     password: str | None = None,
     access_groups: list[str] | None = None,
     additional_owners: list[str] | None = None,
+    licence: Licence | None = None,
+    type: int | None = UNSET,
+    channels: list[int] | None = None,
+    themes: list[int] | None = None,
+    disciplines: list[int] | None = None,
+    tags: list[str] | None = None,
 ) -> Video:
-    """Change metadata and access settings; ``None`` leaves a field as it is.
+    """Change metadata and access settings; ``None`` leaves a field as it is (``type``:
+    left out leaves it, ``None`` clears it).
+
+    Editorial fields (``api.editorial.services.video_editorial_resolve``): channel,
+    theme, discipline and type ids, tag names; adding the video to a channel needs
+    its ownership or membership (403), unknown ids are refused (422).
 
     ``access_groups``: code names; ``additional_owners``: usernames (the owner and
     staff only: PermissionDenied, 403, for an additional owner). ``password`` (plain
@@ -82,7 +122,26 @@ def video_update(
             "Only the owner may change the additional owners.", field="additional_owners"
         )
     fields = ["visibility", "password", "password_version", "updated_at"]
-    for name, value in (("title", title), ("description", description), ("is_draft", is_draft)):
+    if type is not UNSET:
+        video.type = video_type_resolve(type_id=type)
+        fields.append("type")
+    editorial = video_editorial_resolve(
+        video=video,
+        actor=actor,
+        channels=channels,
+        themes=themes,
+        disciplines=disciplines,
+        tags=tags,
+    )
+    if "tags" in editorial:
+        video.search_tags = " ".join(sorted(tag.slug for tag in editorial["tags"]))
+        fields.append("search_tags")
+    for name, value in (
+        ("title", title),
+        ("description", description),
+        ("is_draft", is_draft),
+        ("licence", licence),
+    ):
         if value is not None:
             setattr(video, name, value)
             fields.append(name)
@@ -99,6 +158,7 @@ def video_update(
         video.access_groups.set(groups)
     if owners is not None:
         video.additional_owners.set(owners)
+    _set_editorial(video, editorial)
     return video
 
 
@@ -200,21 +260,32 @@ def safe_filename(filename: str, default: str = "source") -> str:
     return name or default
 
 
-@transaction.atomic
-def video_attach_source(*, video: Video, local_path: Path, filename: str, size: int) -> Video:
-    """Move a complete, probed upload into storage as the video's source and mark the
-    video ``processing``. Raises InvalidState (409) if the video no longer takes a source."""
-    video = Video.objects.select_for_update().get(pk=video.pk)
-    if video.status not in UPLOADABLE:
-        raise InvalidState(f"The video is {video.status}: its source can no longer change.")
-    if video.source_name:
-        old = video.source_name
-        transaction.on_commit(lambda: storage.delete_prefix(old))
+def video_store_source(*, video: Video, local_path: Path, filename: str) -> str:
+    """Move a complete, probed upload into storage under the video's source folder and
+    return its storage name, for :func:`video_attach_source`. Runs outside any
+    transaction: with S3 this is a transfer of the whole file (about 13 s per GiB on
+    loopback), and no row lock is held meanwhile. A name still in use (the previous
+    source) gets the upload's prefix. Raises the storage's errors (botocore's for S3);
+    the local file is then kept."""
     name = f"{video.storage_prefix}{SOURCE_DIR}{safe_filename(filename)}"
     if storage.exists(name):
         name = f"{video.storage_prefix}{SOURCE_DIR}{local_path.stem[:8]}-{safe_filename(filename)}"
-    storage.move_into_storage(local_path, name)
-    video.source_name = name
+    return storage.move_into_storage(local_path, name)
+
+
+@transaction.atomic
+def video_attach_source(*, video: Video, stored_name: str, filename: str, size: int) -> Video:
+    """Make an already stored file (:func:`video_store_source`) the video's source and
+    mark the video ``processing``; the previous source is deleted after commit. Raises
+    InvalidState (409) if the video no longer takes a source (the caller deletes
+    ``stored_name``)."""
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    if video.status not in UPLOADABLE:
+        raise InvalidState(f"The video is {video.status}: its source can no longer change.")
+    if video.source_name and video.source_name != stored_name:
+        old = video.source_name
+        transaction.on_commit(lambda: storage.delete_prefix(old))
+    video.source_name = stored_name
     video.source_filename = filename[:255]
     video.source_size = size
     video.status = VideoStatus.PROCESSING

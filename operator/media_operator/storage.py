@@ -3,7 +3,7 @@
 URIs are the ones of the EncodingJob spec (``media_operator.spec``):
 
 - ``file:///abs/path`` (the embedded default: a volume shared with the API);
-- ``s3://bucket/key`` (not implemented yet: raises ``StorageError``).
+- ``s3://bucket/key`` (any S3-compatible server, through boto3; see "S3" below).
 
 Each scheme is a backend with two operations, looked up by scheme in ``_BACKENDS``, so an
 S3 backend slots in without touching the callers:
@@ -22,6 +22,27 @@ Publishing to ``file://`` stages everything in a hidden folder *beside* the dest
   last, and removes the replaced entries. Entries of the destination that the new output
   does not contain are left alone.
 
+S3 (``s3://bucket/key``): ``fetch`` downloads the object into ``scratch_dir``;
+``publish`` uploads every file under ``local_dir`` to ``<prefix>/<relative path>`` in
+order of *rank*, each rank fully stored before the next starts: media (segments, init
+segments, MP4, images, WebVTT) → variant playlists → master playlists → ``manifest.json``.
+A reader that finds the master playlist (or the manifest) thus finds everything it names;
+the API marks a video ready only after ``encoding.succeeded``, sent after ``publish``
+returned; a failed publish deletes what it had stored (best effort). Large files go up
+as multipart uploads (boto3's ``TransferConfig``), all
+transfers share one bounded pool of threads, and botocore retries failed requests
+(``standard`` retry mode). The client is configured from the environment (the same names
+as the API's settings):
+
+- ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (or any source of boto3's credential
+  chain: web identity, instance profile...);
+- ``S3_ENDPOINT_URL`` (MinIO, Ceph...; empty → AWS), ``S3_REGION``,
+  ``S3_ADDRESSING_STYLE`` (``path`` by default when an endpoint is set, else ``auto``);
+- ``S3_MULTIPART_THRESHOLD`` / ``S3_MULTIPART_CHUNKSIZE`` (bytes, default 16 MiB / 16 MiB,
+  at least 5 MiB), ``S3_MAX_CONCURRENCY`` (transfer threads, default 4),
+  ``S3_MAX_ATTEMPTS`` (attempts per request, default 5), ``S3_CONNECT_TIMEOUT`` /
+  ``S3_READ_TIMEOUT`` (seconds, default 5 / 60).
+
 Every failure is raised as ``StorageError`` (with a message naming the URI).
 """
 
@@ -29,13 +50,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
 
 #: published last when swapping into an existing destination: its presence marks a
 #: complete output
@@ -158,16 +182,221 @@ def _swap_entries(staging: Path, dest: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
-# --- s3:// (later) ------------------------------------------------------------------------
+# --- s3:// --------------------------------------------------------------------------------
+
+MIB = 1024 * 1024
+#: Content-Type of the outputs, by suffix (players and browsers rely on it)
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".vtt": "text/vtt",
+    ".json": "application/json",
+}
 
 
-def _s3_unsupported(*_args: object) -> None:
-    raise StorageError("s3:// storage is not supported by this worker yet")
+@dataclass(frozen=True)
+class S3Config:
+    """The S3 client's settings, read from the environment (see the module docstring)."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str = "auto"
+    multipart_threshold: int = 16 * MIB
+    multipart_chunksize: int = 16 * MIB
+    max_concurrency: int = 4
+    max_attempts: int = 5
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> S3Config:
+        env = dict(os.environ if env is None else env)
+
+        def number(name: str, default, kind=int, minimum=1):
+            raw = env.get(name, "").strip()
+            try:
+                value = kind(raw) if raw else default
+            except ValueError:
+                raise StorageError(f"{name}={raw!r} is not a number") from None
+            if value < minimum:
+                raise StorageError(f"{name} must be at least {minimum}")
+            return value
+
+        endpoint = env.get("S3_ENDPOINT_URL", "").strip() or None
+        return cls(
+            endpoint_url=endpoint,
+            region=env.get("S3_REGION", "").strip() or None,
+            addressing_style=env.get("S3_ADDRESSING_STYLE", "").strip()
+            or ("path" if endpoint else "auto"),
+            multipart_threshold=number("S3_MULTIPART_THRESHOLD", 16 * MIB, minimum=5 * MIB),
+            multipart_chunksize=number("S3_MULTIPART_CHUNKSIZE", 16 * MIB, minimum=5 * MIB),
+            max_concurrency=number("S3_MAX_CONCURRENCY", 4),
+            max_attempts=number("S3_MAX_ATTEMPTS", 5),
+            connect_timeout=number("S3_CONNECT_TIMEOUT", 5.0, float, 0.1),
+            read_timeout=number("S3_READ_TIMEOUT", 60.0, float, 0.1),
+        )
+
+    def client(self):
+        """A boto3 S3 client (credentials from boto3's chain: ``AWS_*`` variables...)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": self.max_attempts},
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                max_pool_connections=max(10, self.max_concurrency * 2),
+                s3={"addressing_style": self.addressing_style},
+                signature_version="s3v4",
+            ),
+        )
+
+    def transfer_config(self):
+        from boto3.s3.transfer import TransferConfig
+
+        return TransferConfig(
+            multipart_threshold=self.multipart_threshold,
+            multipart_chunksize=self.multipart_chunksize,
+            max_concurrency=self.max_concurrency,
+            use_threads=True,
+        )
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key) of ``s3://bucket/key``; ``StorageError`` when either is missing."""
+    parts = urlsplit(uri)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise StorageError(f"not an s3://bucket/key URI: {uri!r}")
+    return parts.netloc, unquote(parts.path.lstrip("/"))
+
+
+def _s3_errors():
+    from concurrent.futures import CancelledError
+
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
+    from s3transfer import exceptions as transfer
+
+    return (
+        Boto3Error,
+        BotoCoreError,
+        ClientError,
+        OSError,
+        CancelledError,
+        transfer.CancelledError,
+        transfer.FatalError,
+        transfer.RetriesExceededError,
+        transfer.S3UploadFailedError,
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        error = response["Error"]
+        return f"{error.get('Code', '?')}: {error.get('Message', '')}".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _s3_fetch(uri: str, scratch_dir: Path, config: S3Config | None = None) -> Path:
+    bucket, key = split_s3_uri(uri)
+    if not key or key.endswith("/"):
+        raise StorageError(f"source URI names no object: {uri}")
+    config = config or S3Config.from_env()
+    target = scratch_dir / f"source{PurePosixPath(key).suffix[:16]}"
+    try:
+        scratch_dir.mkdir(parents=True, exist_ok=True)
+        client = config.client()
+        client.download_file(bucket, key, str(target), Config=config.transfer_config())
+    except _s3_errors() as exc:
+        target.unlink(missing_ok=True)
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchKey", "NotFound"):
+            raise StorageError(f"source not found: {uri}") from exc
+        raise StorageError(f"could not download {uri}: {_describe(exc)}") from exc
+    return target
+
+
+def publish_rank(relative: str) -> int:
+    """Upload order of an output file (lower first): 0 media, 1 variant playlists,
+    2 master playlists, 3 the manifest (the commit marker)."""
+    path = PurePosixPath(relative)
+    if relative == COMMIT_MARKER:
+        return 3
+    if path.suffix == ".m3u8":
+        return 2 if path.name == "master.m3u8" else 1
+    return 0
+
+
+def _s3_publish(
+    local_dir: Path,
+    prefix_uri: str,
+    config: S3Config | None = None,
+    on_stored: Callable[[str], None] | None = None,
+) -> None:
+    """Upload ``local_dir`` under ``prefix_uri`` rank by rank (see ``publish_rank``);
+    ``on_stored(key)`` is called after each object is stored. On failure the objects
+    stored so far are deleted (best effort: one attempt, errors ignored) before
+    ``StorageError`` is raised."""
+    from s3transfer.manager import TransferManager
+
+    bucket, prefix = split_s3_uri(prefix_uri)
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    files = sorted(p for p in local_dir.rglob("*") if p.is_file())
+    ranks: dict[int, list[Path]] = {}
+    for path in files:
+        ranks.setdefault(publish_rank(path.relative_to(local_dir).as_posix()), []).append(path)
+    config = config or S3Config.from_env()
+    stored: list[str] = []
+    try:
+        client = config.client()
+        for rank in sorted(ranks):
+            with TransferManager(client, config.transfer_config()) as manager:
+                pending = []
+                for path in ranks[rank]:
+                    key = prefix + path.relative_to(local_dir).as_posix()
+                    extra = {
+                        "ContentType": CONTENT_TYPES.get(
+                            path.suffix.lower(), "application/octet-stream"
+                        )
+                    }
+                    pending.append((key, manager.upload(str(path), bucket, key, extra_args=extra)))
+                for key, future in pending:
+                    future.result()  # raises the transfer's error: the manager cancels the rest
+                    stored.append(key)
+                    if on_stored is not None:
+                        on_stored(key)
+    except _s3_errors() as exc:
+        _delete_quietly(config, bucket, stored)
+        raise StorageError(f"could not publish to {prefix_uri}: {_describe(exc)}") from exc
+
+
+def _delete_quietly(config: S3Config, bucket: str, keys: list[str]) -> None:
+    """Delete ``keys`` (one attempt per batch of 1000, short timeouts); errors are logged."""
+    if not keys:
+        return
+    quick = replace(config, max_attempts=1, connect_timeout=min(config.connect_timeout, 2))
+    try:
+        client = quick.client()
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    except _s3_errors() as exc:
+        log.warning("could not delete %d partial outputs in %s: %s", len(keys), bucket, exc)
 
 
 _BACKENDS: dict[str, _Backend] = {
     "file": _Backend(fetch=_file_fetch, publish=_file_publish),
-    "s3": _Backend(fetch=_s3_unsupported, publish=_s3_unsupported),  # type: ignore[arg-type]
+    "s3": _Backend(fetch=_s3_fetch, publish=_s3_publish),
 }
 
 

@@ -14,7 +14,7 @@ from api.encoding.backends.local import LocalBackend
 from api.encoding.models import EncodingJob, JobPhase
 from api.encoding.services import build_spec, encoding_job_create
 from api.videos.models import Video, VideoStatus
-from api.videos.services import video_attach_source
+from tests.api.factories import attach_source
 from tests.conftest import make_clip
 
 
@@ -22,9 +22,7 @@ from tests.conftest import make_clip
 def processing_video(user, tmp_path):
     video = Video.objects.create(owner=user, title="t", status=VideoStatus.UPLOADING)
     clip = make_clip(tmp_path / "c.mp4", seconds=2)
-    return video_attach_source(
-        video=video, local_path=clip, filename="c.mp4", size=clip.stat().st_size
-    )
+    return attach_source(video, clip, "c.mp4")
 
 
 def dead_pid() -> int:
@@ -99,9 +97,7 @@ def test_deleting_a_video_cancels_its_running_worker(live_api, user, tmp_path, s
 
     video = Video.objects.create(owner=user, title="long", status=VideoStatus.UPLOADING)
     clip = make_clip(tmp_path / "long.mp4", seconds=60, size="1280x720")
-    video = video_attach_source(
-        video=video, local_path=clip, filename="long.mp4", size=clip.stat().st_size
-    )
+    video = attach_source(video, clip, "long.mp4")
     backend = get_backend()
     job = encoding_job_create(video=video)  # submitted on commit
     deadline = time.monotonic() + 60
@@ -119,9 +115,7 @@ def test_deleting_a_video_cancels_its_running_worker(live_api, user, tmp_path, s
 def test_graceful_shutdown_leaves_the_job_for_the_next_start(live_api, user, tmp_path):
     video = Video.objects.create(owner=user, title="long", status=VideoStatus.UPLOADING)
     clip = make_clip(tmp_path / "long.mp4", seconds=30, size="960x540")
-    video = video_attach_source(
-        video=video, local_path=clip, filename="long.mp4", size=clip.stat().st_size
-    )
+    video = attach_source(video, clip, "long.mp4")
     job = EncodingJob(video=video, backend="local")
     job.spec = build_spec(job_id=job.id, video=video).to_wire()
     job.save()
