@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install test lint format demo serve migrate bench clean k8s-assets crds
+.PHONY: help install test lint format demo serve migrate bench clean k8s-assets crds skaffold-schema
 
 help:
 	@echo "make demo     - install, migrate, start the API, upload and encode a clip (VIDEO=path)"
@@ -18,8 +18,9 @@ help:
 	@echo "make serve    - run the API on http://127.0.0.1:8000 (embedded default)"
 	@echo "make lint     - ruff check + format check"
 	@echo "make bench    - encoding benchmark (bench/encode.py)"
-	@echo "make k8s-assets - build (or reuse) the Kubernetes test binaries from Go modules"
+	@echo "make k8s-assets - build (or reuse) the Kubernetes test binaries and MinIO from Go modules"
 	@echo "make crds     - regenerate the chart's CRDs from the pydantic models"
+	@echo "make skaffold-schema - fetch (or reuse) skaffold's JSON schema for skaffold.yaml's test"
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -47,7 +48,7 @@ migrate: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 
 serve: migrate
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/gunicorn api.wsgi:application --bind 127.0.0.1:8000 \
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/gunicorn -c api/gunicorn_conf.py api.wsgi:application --bind 127.0.0.1:8000 \
 	  --worker-class gthread --workers 1 --threads 8 --timeout 0
 
 demo: install
@@ -58,9 +59,14 @@ bench: install
 
 k8s-assets:
 	scripts/k8s-test-assets.sh
+	scripts/minio-test-assets.sh
+
+skaffold-schema:
+	scripts/skaffold-schema.sh
 
 crds: install
 	$(PY) -m media_operator.crd > charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml
+	$(PY) -m media_operator.crd liveevents > charts/pod-v5/crds/liveevents.media.podv5.io.yaml
 
 clean:
 	rm -rf $(VENV) var/bootstrap .pytest_cache .ruff_cache

@@ -143,6 +143,9 @@ class _PodProcesses:
                 env[name] = os.environ[name]
         env["HOSTNAME"] = pod["metadata"]["name"]
         env.update(self.extra_env)
+        kubeconfig = self._service_account_kubeconfig(pod)
+        if kubeconfig is not None:
+            env["KUBECONFIG"] = str(kubeconfig)
         namespace = pod["metadata"]["namespace"]
         for source in container.get("envFrom", []):
             prefix = source.get("prefix", "")
@@ -162,6 +165,30 @@ class _PodProcesses:
                 value = expand(var.get("value", ""), env)
             env[var["name"]] = value
         return env
+
+    def _service_account_kubeconfig(self, pod: dict) -> Path | None:
+        """The pod's ServiceAccount identity, when it has one mounted (the ServiceAccount
+        admission plugin's projected ``serviceAccountToken`` volume, present unless
+        ``automountServiceAccountToken`` is false): a kubeconfig with a TokenRequest token
+        for that ServiceAccount, given as ``KUBECONFIG`` — a local process can't get the
+        in-cluster files at /var/run/secrets/kubernetes.io/serviceaccount, and clients
+        (kubernetes, kopf) fall back to ``KUBECONFIG``. None otherwise."""
+        mounted = any(
+            "serviceAccountToken" in source
+            for volume in pod["spec"].get("volumes", [])
+            for source in (volume.get("projected") or {}).get("sources", [])
+        )
+        if not mounted:
+            return None
+        meta = pod["metadata"]
+        account = pod["spec"].get("serviceAccountName") or "default"
+        path = self.workdir / meta["namespace"] / f"{meta['name']}.kubeconfig"
+        try:
+            return self.control_plane.service_account_kubeconfig(
+                meta["namespace"], account, path=path
+            )
+        except Exception as exc:  # e.g. the ServiceAccount is gone
+            raise ConfigError(f"no token for serviceaccount {account}: {exc}") from exc
 
     def _value_from(self, pod: dict, source: dict) -> str | None:
         namespace = pod["metadata"]["namespace"]

@@ -14,8 +14,10 @@ annotated ``kwok.x-k8s.io/node=fake``):
   ``envFrom`` resolved through the API (``value`` with ``$(VAR)`` expansion,
   ``secretKeyRef``, ``configMapKeyRef``, ``fieldRef``); ``command[0]`` is looked up on PATH
   with the test interpreter's bin folder (``Path(sys.executable).parent``, the venv: where
-  ``media-encode`` lives) first. Images, volumes, probes, init and sidecar containers,
-  resources and security contexts are ignored;
+  ``media-encode`` lives) first. A pod with a ServiceAccount token volume gets
+  ``KUBECONFIG``: a kubeconfig with a TokenRequest token of its ServiceAccount (its
+  in-cluster identity, RBAC included). Images, other volumes, probes, init and sidecar
+  containers, resources and security contexts are ignored;
 * it writes the status a kubelet writes: Running with a ``running`` container state, then
   Succeeded/Failed with a ``terminated`` state (exit code, reason ``Completed``/``Error``)
   for ``restartPolicy: Never`` (and ``OnFailure`` on success); ``OnFailure``/``Always``

@@ -76,6 +76,13 @@ serviceAccount.create false and no name: the namespace's "default".
 {{- default .Values.callback.secretName .Values.callback.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret of S3 settings and credentials (env-named keys), "" unless storage is s3. */}}
+{{- define "pod-v5.s3SecretName" -}}
+{{- if eq .Values.storage.backend "s3" -}}
+{{- default (printf "%s-s3" (include "pod-v5.fullname" .)) .Values.storage.s3.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "pod-v5.apiServiceName" -}}
 {{- printf "%s-api" (include "pod-v5.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
@@ -83,13 +90,27 @@ serviceAccount.create false and no name: the namespace's "default".
 {{/* The API's non-secret settings (ConfigMap data; the migration Job gets them inline). */}}
 {{- define "pod-v5.apiConfig" -}}
 DEBUG: "0"
+DJANGO_SETTINGS_MODULE: "api.settings"
 {{- $hosts := list (include "pod-v5.apiServiceName" .) (printf "%s.%s.svc" (include "pod-v5.apiServiceName" .) .Release.Namespace) }}
 {{- if .Values.ingress.enabled }}{{ $hosts = append $hosts .Values.ingress.host }}{{ end }}
 ALLOWED_HOSTS: {{ join "," (concat .Values.api.config.allowedHosts $hosts | uniq) | quote }}
 CSRF_TRUSTED_ORIGINS: {{ join "," .Values.api.config.csrfTrustedOrigins | quote }}
 CORS_ALLOWED_ORIGINS: {{ join "," .Values.api.config.corsAllowedOrigins | quote }}
 POD_VAR_DIR: "/tmp/pod-v5"
-STORAGE_BACKEND: "local"
+STORAGE_BACKEND: {{ .Values.storage.backend | quote }}
+{{- if eq .Values.storage.backend "s3" }}
+{{- $s3 := .Values.storage.s3 }}
+S3_BUCKET: {{ required "storage.s3.bucket is required with storage.backend=s3" $s3.bucket | quote }}
+{{- with $s3.endpointUrl }}
+S3_ENDPOINT_URL: {{ . | quote }}
+{{- end }}
+{{- with $s3.region }}
+S3_REGION: {{ . | quote }}
+{{- end }}
+{{- with $s3.publicEndpointUrl }}
+S3_PUBLIC_ENDPOINT_URL: {{ . | quote }}
+{{- end }}
+{{- end }}
 MEDIA_ROOT: {{ .Values.media.mountPath | quote }}
 MEDIA_SERVE: {{ ternary "1" "0" .Values.api.config.mediaServe | quote }}
 {{- if .Values.ingress.mediaAccelRedirect.enabled }}

