@@ -3,14 +3,15 @@
 Starts the ``media-live`` worker (no API, no callbacks) on a free local port, and an
 ffmpeg that publishes a live-paced (``-re``) 640x360 test pattern with the local wall
 clock burnt in (drawtext ``%{localtime}``, to check by eye in a player) and a tone,
-H.264/AAC, 2 s keyframe interval, over RTMP with the stream key. The publisher reports
+H.264/AAC, 2 s keyframe interval, over RTMP with the stream key (or, ``--protocol srt``,
+MPEG-TS over SRT with the key as passphrase). The publisher reports
 its progress (``-progress``, every 0.1 s), which maps media time to wall time: the push
 time of a segment's first frame is ``T0 + its media start``. The playlist
 (``hls/index.m3u8``) is polled every 20 ms; the latency of a segment is the time it
 first appears there minus the push time of its first frame (so it includes the segment
 duration), and, second figure, minus the push time of its last frame.
 
-    .venv/bin/python bench/live_latency.py [--seconds 60] [--segment 2]
+    .venv/bin/python bench/live_latency.py [--seconds 60] [--segment 2] [--protocol srt]
 
 Prints p50/p95/max over the segments of the run. Target with 2 s segments: p95 ≤ 6 s.
 """
@@ -37,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
+def free_port(udp: bool = False) -> int:
+    with socket.socket(type=socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
@@ -52,13 +53,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60, help="push duration (s)")
     parser.add_argument("--segment", type=float, default=2, help="HLS segment duration (s)")
+    parser.add_argument("--protocol", choices=("rtmp", "srt"), default="rtmp")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="live-latency-"))
-    key, port = uuid.uuid4().hex, free_port()
+    key, port = uuid.uuid4().hex, free_port(udp=args.protocol == "srt")
     spec = {
         "eventId": str(uuid.uuid4()),
         "streamKey": key,
+        "protocol": args.protocol,
         "port": port,
         "output": (work / "out").as_uri() + "/",
         "segmentDuration": args.segment,
@@ -70,8 +73,18 @@ def main() -> int:
     worker = subprocess.Popen(
         [sys.executable, "-m", "media_operator.workers.live.cli", "--spec", str(spec_path)],
         cwd=ROOT,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    listening = threading.Event()
+
+    def worker_log() -> None:  # wait for "ingest on", then drain the worker's log
+        assert worker.stderr is not None
+        for line in worker.stderr:
+            if "ingest on" in line:
+                listening.set()
+
+    threading.Thread(target=worker_log, daemon=True).start()
     playlist = work / "out" / "hls" / "index.m3u8"
     listed: dict[str, float] = {}
     stop = threading.Event()
@@ -88,7 +101,11 @@ def main() -> int:
             time.sleep(0.02)
 
     threading.Thread(target=poll, daemon=True).start()
-    time.sleep(1.0)  # the worker's listener comes up
+    if not listening.wait(timeout=60):
+        print("run failed: the worker did not start listening")
+        worker.kill()
+        return 1
+    time.sleep(0.5)  # ffmpeg's listener behind the log line comes up
     gop = int(25 * args.segment)
     drawtext = (
         "drawtext=text='%{localtime\\:%H\\\\\\:%M\\\\\\:%S}.%{eif\\:mod(t*1000\\,1000)\\:d\\:3}'"
@@ -104,7 +121,11 @@ def main() -> int:
             "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k",
             "-progress", "pipe:1", "-stats_period", "0.1",
-            "-f", "flv", f"rtmp://127.0.0.1:{port}/live/{key}",
+            *(
+                ["-f", "mpegts", f"srt://127.0.0.1:{port}?passphrase={key}"]
+                if args.protocol == "srt"
+                else ["-f", "flv", f"rtmp://127.0.0.1:{port}/live/{key}"]
+            ),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -133,7 +154,10 @@ def main() -> int:
             continue  # the last, partial segment is cut by the end of the push
         first.append(seen - start)
         last.append(seen - start - args.segment)
-    print(f"live latency, {len(first)} segments of {args.segment:g} s over {args.seconds:g} s")
+    print(
+        f"live latency ({args.protocol}), {len(first)} segments of {args.segment:g} s "
+        f"over {args.seconds:g} s"
+    )
     for label, values in (("first frame pushed → listed", first), ("last frame", last)):
         print(
             f"  {label:28s} p50 {statistics.median(values):5.2f} s  "

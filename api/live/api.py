@@ -1,43 +1,44 @@
 """Live event endpoints: thin handlers over ``services`` and ``selectors``. Who sees
 what: ``api.live.selectors``; the stream key only goes to owners and staff."""
 
-import re
-from datetime import datetime
-from pathlib import Path
 from uuid import UUID
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse
-from django.urls import reverse
-from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Header, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from api.accounts.auth import auth_optional, auth_required
 from api.core.errors import NotFound
-from api.live import selectors, services
+from api.core.fields import Instant
+from api.core.pagination import LimitOffset
+from api.core.ratelimit import enforce
+from api.live import media, selectors, services
 from api.live.models import LiveState
 from api.live.schemas import (
     HeartbeatIn,
     LiveEventIn,
     LiveEventOut,
     LiveEventPatch,
-    PlayerOut,
+    LivePlayerOut,
     ViewersOut,
 )
+from api.videos.grants import GRANT_HEADER
+from api.videos.schemas import GrantOut, UnlockIn
 
 router = Router()
 
-_HLS_FILE = re.compile(r"^(index\.m3u8|s\d{3}_\d{5}\.ts)$")
+GrantHeader = Header(
+    None, alias=GRANT_HEADER, description="grant of a password-protected event (see unlock)"
+)
 
 
 class ListFilters(Schema):
     state: list[LiveState] | None = None
-    start_after: datetime | None = None
-    start_before: datetime | None = None
+    start_after: Instant | None = None
+    start_before: Instant | None = None
 
 
-def _out(request, event_id: UUID):
-    return selectors.live_event_get(event_id=event_id, user=request.auth)
+def _out(request, event_id: UUID, grant: str | None = None):
+    return selectors.live_event_get(event_id=event_id, user=request.auth, grant=grant)
 
 
 @router.post("/events", response={201: LiveEventOut}, auth=auth_required)
@@ -49,7 +50,7 @@ def create_event(request, payload: LiveEventIn):
 
 
 @router.get("/events", response=list[LiveEventOut], auth=auth_optional)
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_events(request, filters: Query[ListFilters]):
     """Listed events you may see, by start time; ``state`` (repeatable) and
     ``start_after``/``start_before`` (ISO 8601) filter them."""
@@ -57,9 +58,11 @@ def list_events(request, filters: Query[ListFilters]):
 
 
 @router.get("/events/{uuid:event_id}", response=LiveEventOut, auth=auth_optional)
-def get_event(request, event_id: UUID):
-    """An event you may see (404 otherwise); ``ingest`` (stream key) for owners only."""
-    return _out(request, event_id)
+def get_event(request, event_id: UUID, grant: str | None = GrantHeader):
+    """An event you may see (404 otherwise; a password-protected one with its grant, a
+    bad or expired grant: 403 ``invalid_grant``); ``ingest`` (stream key) for owners
+    only."""
+    return _out(request, event_id, grant)
 
 
 @router.patch("/events/{uuid:event_id}", response=LiveEventOut, auth=auth_required)
@@ -104,30 +107,23 @@ def rotate_key(request, event_id: UUID):
     return _out(request, event_id)
 
 
-@router.get("/events/{uuid:event_id}/player", response=PlayerOut, auth=auth_optional)
-def player(request, event_id: UUID):
-    """What a player needs: the live HLS URL (while live), state, on_air, viewers."""
-    event = selectors.live_event_get(event_id=event_id, user=request.auth)
-    hls = None
-    if event.state == LiveState.LIVE:
-        hls = request.build_absolute_uri(
-            reverse("v1:live_hls", kwargs={"event_id": event.id, "name": "index.m3u8"})
-        )
-    beat = reverse("v1:live_heartbeat", kwargs={"event_id": event.id})
-    from django.conf import settings
+@router.post("/events/{uuid:event_id}/unlock", response=GrantOut, auth=auth_optional)
+def unlock_event(request, event_id: UUID, payload: UnlockIn):
+    """Unlock a password-protected event: a short-lived grant to send back in the
+    ``X-Video-Grant`` header (of ``GET``, ``/player``, ``/heartbeat``), as for videos.
+    Wrong password: 403 ``wrong_password``; another visibility: 409
+    ``not_password_protected``."""
+    enforce(request, "unlock")  # password guessing: 429 rate_limited past RATE_LIMITS
+    event = selectors.live_event_get_unlockable(event_id=event_id, user=request.auth)
+    return services.live_event_unlock(event=event, password=payload.password)
 
-    return {
-        "id": event.id,
-        "title": event.title,
-        "state": event.state,
-        "on_air": event.on_air,
-        "hls": hls,
-        "poster": None,
-        "viewers": event.viewers,
-        "peak_viewers": event.peak_viewers,
-        "heartbeat": request.build_absolute_uri(beat),
-        "heartbeat_seconds": settings.LIVE_VIEWER_TTL_SECONDS,
-    }
+
+@router.get("/events/{uuid:event_id}/player", response=LivePlayerOut, auth=auth_optional)
+def player(request, event_id: UUID, grant: str | None = GrantHeader):
+    """What a player needs: the live HLS URL (while live; tokened for a non-public
+    event), state, on_air, poster, viewers."""
+    event = selectors.live_event_get(event_id=event_id, user=request.auth, grant=grant)
+    return media.live_player(request, event=event)
 
 
 @router.post(
@@ -136,28 +132,31 @@ def player(request, event_id: UUID):
     auth=auth_optional,
     url_name="live_heartbeat",
 )
-def heartbeat(request, event_id: UUID, payload: HeartbeatIn | None = None):
+def heartbeat(
+    request, event_id: UUID, payload: HeartbeatIn | None = None, grant: str | None = GrantHeader
+):
     """A viewer is watching (send every 30 s): counted while its last heartbeat is under
     ``LIVE_VIEWER_TTL_SECONDS`` (60) old. ``viewer``: an id the player keeps, else your
     user or session. Returns ``{viewers, peak_viewers}``; not live: 409 ``not_live``."""
-    event = selectors.live_event_get(event_id=event_id, user=request.auth)
+    event = selectors.live_event_get(event_id=event_id, user=request.auth, grant=grant)
     viewer = services.viewer_id(request=request, viewer=payload.viewer if payload else None)
     return services.live_heartbeat(event=event, viewer=viewer)
 
 
-@router.get(
-    "/events/{uuid:event_id}/hls/{name}", auth=auth_optional, url_name="live_hls", response=None
-)
+@router.get("/events/{uuid:event_id}/hls/{name}", url_name="live_hls", response=None)
 def live_hls(request, event_id: UUID, name: str):
-    """The live HLS playlist and its segments (same access as the event). Not cached:
-    the playlist changes every segment."""
-    event = selectors.live_event_get(event_id=event_id, user=request.auth)
-    if not _HLS_FILE.match(name):
+    """A live file (``index.m3u8``, its segments, ``poster.jpg``) of a public event; 404
+    for any other event (use the tokened URL the player config gives)."""
+    if not selectors.live_event_is_public_id(event_id=event_id):
         raise NotFound("No such file.")
-    path = Path(default_storage.path(f"{event.storage_prefix}hls/{name}"))
-    if not path.is_file():
-        raise NotFound("No such file.")
-    content_type = "application/vnd.apple.mpegurl" if name.endswith(".m3u8") else "video/mp2t"
-    response = FileResponse(path.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "no-cache" if name.endswith(".m3u8") else "private, max-age=60"
-    return response
+    return media.live_file_response(event_id=event_id, name=name, private=False)
+
+
+@router.get(
+    "/events/{uuid:event_id}/hls/t/{token}/{name}", url_name="live_hls_tokened", response=None
+)
+def live_hls_tokened(request, event_id: UUID, token: str, name: str):
+    """A live file of any event, with a token for it (from the player config); 403
+    ``invalid_media_token`` for a bad, expired or another event's token."""
+    media.live_token_check(token=token, event_id=event_id)
+    return media.live_file_response(event_id=event_id, name=name, private=True)

@@ -1,5 +1,6 @@
 """Local runner of the live worker (``ENCODING_BACKEND=local``, the embedded default):
-``media-live --spec <file>`` as a local process listening on a local port.
+``media-live --spec <file>`` as a local process listening on a local port (TCP for
+RTMP, UDP for SRT).
 
 The spec file (it holds the stream key) is written with mode 0600 under
 ``VAR_DIR/live/``; the key never appears on a command line. The worker runs in its own
@@ -28,7 +29,7 @@ from django.db import connections
 from django.urls import reverse
 
 from api.core import storage
-from api.live.models import LiveEvent
+from api.live.models import IngestProtocol, LiveEvent
 from media_operator.workers.live.spec import LiveSpec
 
 logger = logging.getLogger(__name__)
@@ -47,9 +48,11 @@ def worker_command() -> list[str]:
     return command
 
 
-def free_port(bind: str) -> int:
-    """A free TCP port on ``bind`` (the worker binds it right after)."""
-    with socket.socket() as sock:
+def free_port(bind: str, *, udp: bool = False) -> int:
+    """A free TCP (RTMP) or UDP (SRT) port on ``bind`` (the worker binds it right after)."""
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    kind = socket.SOCK_DGRAM if udp else socket.SOCK_STREAM
+    with socket.socket(family, kind) as sock:
         sock.bind((bind, 0))
         return sock.getsockname()[1]
 
@@ -58,6 +61,7 @@ def build_spec(event: LiveEvent, *, port: int) -> LiveSpec:
     return LiveSpec(
         event_id=event.id,
         stream_key=event.stream_key,
+        protocol=event.protocol,
         bind=settings.LIVE_INGEST_BIND,
         port=port,
         output=storage.storage_uri(event.storage_prefix),
@@ -74,7 +78,7 @@ def launch(event_id: UUID) -> None:
     from api.live.services import live_event_fail
 
     event = LiveEvent.objects.get(pk=event_id)
-    port = free_port(settings.LIVE_INGEST_BIND)
+    port = free_port(settings.LIVE_INGEST_BIND, udp=event.protocol == IngestProtocol.SRT)
     spec_dir = Path(settings.VAR_DIR) / "live"
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec_path = spec_dir / f"{event.id}.json"

@@ -9,18 +9,21 @@ from uuid import UUID
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import AwareDatetime, StringConstraints, model_validator
+from pydantic import StringConstraints, model_validator
 
+from api.core.fields import AwareInstant
 from api.live.models import IngestProtocol, LiveEvent, LiveState
 from api.videos.models import Visibility
-from api.videos.schemas import CodeName, Description, OwnerOut, Title, Username
+from api.videos.schemas import CodeName, Description, OwnerOut, Password, Title, Username
 
 Ingest = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 _VISIBILITY = (
     "public: listed; unlisted: anyone with the link; private: owners and staff; "
-    "restricted: members of `access_groups` (password: not for live events yet)"
+    "restricted: members of `access_groups`; password: with a grant from "
+    "`POST .../unlock` (sent back in the X-Video-Grant header)"
 )
+_PASSWORD = "write-only, stored hashed; only with visibility `password`, which needs one"
 
 
 class LiveEventIn(Schema):
@@ -28,16 +31,19 @@ class LiveEventIn(Schema):
 
     title: Title
     description: Description = ""
-    start: AwareDatetime
-    end: AwareDatetime
+    start: AwareInstant
+    end: AwareInstant
     auto_start: bool = Field(True, description="start by itself at `start`")
-    protocol: IngestProtocol = Field(IngestProtocol.RTMP, description="srt: if ffmpeg has it")
+    protocol: IngestProtocol = Field(
+        IngestProtocol.RTMP, description="rtmp, or srt (if ffmpeg has it)"
+    )
     ingest: Ingest = Field("default", description="ingest point; one event at a time on it")
     record: bool = Field(True, description="turn the recording into a video at the end")
     visibility: Visibility = Field(Visibility.PUBLIC, description=_VISIBILITY)
     is_draft: bool = Field(False, description="drafts are seen by owners and staff only")
     access_groups: list[CodeName] = Field([], description="access group code names")
     additional_owners: list[Username] = Field([], description="usernames; they may edit")
+    password: Password | None = Field(None, description=_PASSWORD)
 
     @model_validator(mode="after")
     def _end_after_start(self):
@@ -51,8 +57,8 @@ class LiveEventPatch(Schema):
 
     title: Title | None = None
     description: Description | None = None
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: AwareInstant | None = None
+    end: AwareInstant | None = None
     auto_start: bool | None = None
     protocol: IngestProtocol | None = None
     ingest: Ingest | None = None
@@ -61,15 +67,23 @@ class LiveEventPatch(Schema):
     is_draft: bool | None = None
     access_groups: list[CodeName] | None = None
     additional_owners: list[Username] | None = None
+    password: Password | None = Field(None, description=_PASSWORD)
 
 
 class IngestOut(Schema):
-    """Where a broadcaster sends the stream (owners only)."""
+    """Where a broadcaster sends the stream (owners only); ``server``/``url`` once the
+    worker runs. RTMP: OBS 'Server' = ``server``, 'Stream Key' = ``stream_key``. SRT:
+    the key is the SRT passphrase; OBS 'Server' = ``url``, no stream key."""
 
     protocol: str
-    server: str | None = Field(description="OBS 'Server', e.g. rtmp://host:port/live")
-    stream_key: str = Field(description="secret; OBS 'Stream Key'")
-    url: str | None = Field(description="server + '/' + stream key (ffmpeg -f flv URL)")
+    server: str | None = Field(
+        description="rtmp://host:port/live (OBS 'Server') or srt://host:port (UDP)"
+    )
+    stream_key: str = Field(description="secret; RTMP stream name, SRT passphrase")
+    url: str | None = Field(
+        description="the whole ingest URL, key included: rtmp: server + '/' + key "
+        "(ffmpeg -f flv); srt: server + '?passphrase=' + key (ffmpeg -f mpegts, OBS 'Server')"
+    )
 
 
 class ViewersOut(Schema):
@@ -127,14 +141,18 @@ class LiveEventOut(Schema):
     def resolve_ingest(obj: LiveEvent) -> dict | None:
         if not getattr(obj, "user_can_edit", False):
             return None
-        server = None
-        if obj.ingest_port:
-            server = f"{obj.protocol}://{settings.LIVE_INGEST_HOST}:{obj.ingest_port}/live"
+        server = url = None
+        if obj.ingest_port and obj.protocol == IngestProtocol.SRT:
+            server = f"srt://{settings.LIVE_INGEST_HOST}:{obj.ingest_port}"
+            url = f"{server}?passphrase={obj.stream_key}"
+        elif obj.ingest_port:
+            server = f"rtmp://{settings.LIVE_INGEST_HOST}:{obj.ingest_port}/live"
+            url = f"{server}/{obj.stream_key}"
         return {
             "protocol": obj.protocol,
             "server": server,
             "stream_key": obj.stream_key,
-            "url": f"{server}/{obj.stream_key}" if server else None,
+            "url": url,
         }
 
 
@@ -144,13 +162,17 @@ class HeartbeatIn(Schema):
     )
 
 
-class PlayerOut(Schema):
+class LivePlayerOut(Schema):
     id: UUID
     title: str
     state: LiveState
     on_air: bool
-    hls: str | None = Field(description="live HLS playlist URL (while live)")
-    poster: str | None
+    hls: str | None = Field(
+        description="live HLS playlist URL (while live); for a non-public event it carries "
+        "an expiring token as a path segment (valid until `expires_at`)"
+    )
+    expires_at: datetime | None = Field(description="when the tokened URLs stop working")
+    poster: str | None = Field(description="a frame of the stream (refreshed while on air)")
     viewers: int
     peak_viewers: int
     heartbeat: str = Field(description="POST here every 30 s while watching")

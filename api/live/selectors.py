@@ -3,8 +3,9 @@
 Who sees an event: staff, all; its owner and additional owners, theirs; everyone else
 only events that are not drafts, by ``visibility``: ``public`` and ``unlisted`` for
 everyone (anonymous included), ``restricted`` for members of one of its access groups,
-``private`` for nobody else (``password`` is not offered for live events yet). Hidden
-events answer 404 like missing ones; visible but not editable, 403.
+``password`` with a grant for it (``POST .../unlock``, as for videos:
+``api.videos.grants``), ``private`` for nobody else. Hidden events answer 404 like
+missing ones; visible but not editable, 403.
 
 The stream key is for owners and staff only: ``user_can_edit`` (computed by the
 database) decides whether a response carries it.
@@ -20,16 +21,24 @@ from django.db.models import Q, QuerySet
 from api.core.access import can_edit_expression, group_member_q, is_staff, owners_q
 from api.core.errors import NotFound, PermissionDenied
 from api.live.models import LiveEvent
+from api.videos.grants import VideoGrant, grant_read
 from api.videos.models import Visibility
 
 
-def _visible_q(user, *, listed: bool = False) -> Q:
-    """Events ``user`` may see; ``listed``: leave out unlisted events of others."""
+def _visible_q(user, *, listed: bool = False, grant: VideoGrant | None = None) -> Q:
+    """Events ``user`` may see; ``listed``: leave out unlisted events of others;
+    ``grant``: a password-protected event unlocked (its current password version)."""
     if is_staff(user):
         return Q()
     audience = Q(visibility=Visibility.PUBLIC)
     if not listed:
         audience |= Q(visibility=Visibility.UNLISTED)
+    if grant is not None:
+        audience |= Q(
+            visibility=Visibility.PASSWORD,
+            pk=grant.video_id,
+            password_version=grant.password_version,
+        )
     if not user.is_authenticated:
         return Q(is_draft=False) & audience
     audience |= Q(visibility=Visibility.RESTRICTED) & group_member_q(LiveEvent, user)
@@ -63,12 +72,41 @@ def live_event_list(
     return _for_output(qs.order_by("start", "id"), user)
 
 
-def live_event_get(*, event_id: UUID, user) -> LiveEvent:
-    """An event ``user`` may see; NotFound (404) otherwise."""
-    event = _for_output(LiveEvent.objects.filter(_visible_q(user), pk=event_id), user).first()
+def live_event_get(*, event_id: UUID, user, grant: str | None = None) -> LiveEvent:
+    """An event ``user`` may see (with ``grant``, an ``X-Video-Grant`` token, for a
+    password-protected one); NotFound (404) otherwise, InvalidGrant (403) for a bad or
+    expired grant."""
+    parsed = grant_read(grant) if grant else None
+    visible = _visible_q(user, grant=parsed)
+    event = _for_output(LiveEvent.objects.filter(visible, pk=event_id), user).first()
     if event is None:
         raise NotFound("No such live event.")
     return event
+
+
+def live_event_get_unlockable(*, event_id: UUID, user) -> LiveEvent:
+    """An event ``user`` may see, or a password-protected one that is not a draft;
+    NotFound (404) otherwise."""
+    visible = _visible_q(user)  # Q() for staff: everything
+    lockable = Q(is_draft=False, visibility=Visibility.PASSWORD)
+    event = LiveEvent.objects.filter(visible | lockable if visible else visible, pk=event_id)
+    if (found := event.first()) is None:
+        raise NotFound("No such live event.")
+    return found
+
+
+_PUBLIC_Q = Q(visibility=Visibility.PUBLIC, is_draft=False)
+
+
+def live_event_is_public(event: LiveEvent) -> bool:
+    """Whether the event's live media may be served under plain URLs (public, not a
+    draft); every other event's go under tokened URLs."""
+    return event.visibility == Visibility.PUBLIC and not event.is_draft
+
+
+def live_event_is_public_id(*, event_id: UUID) -> bool:
+    """:func:`live_event_is_public` by id (False for no such event)."""
+    return LiveEvent.objects.filter(_PUBLIC_Q, pk=event_id).exists()
 
 
 def live_event_get_editable(*, event_id: UUID, user) -> LiveEvent:

@@ -17,6 +17,7 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
@@ -25,7 +26,14 @@ from django.utils import timezone
 
 from api.accounts.models import User
 from api.core import storage
-from api.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
+from api.core.errors import (
+    Conflict,
+    InvalidState,
+    PermissionDenied,
+    ValidationFailed,
+    WrongPassword,
+)
+from api.live import kubernetes as live_k8s
 from api.live import runner
 from api.live.models import (
     ACTIVE,
@@ -37,8 +45,9 @@ from api.live.models import (
     LiveViewer,
     new_stream_key,
 )
+from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import Video, Visibility
-from api.videos.services import _apply_access, video_attach_source
+from api.videos.services import _apply_access, video_attach_source, video_store_source
 from media_operator.events import LiveEventData
 from media_operator.workers.ffmpeg import find_ffmpeg
 
@@ -63,9 +72,6 @@ def ffmpeg_protocols() -> set[str]:
 def _check_protocol(protocol: str) -> None:
     if protocol == IngestProtocol.SRT and "srt" not in ffmpeg_protocols():
         raise ValidationFailed("This server's ffmpeg has no SRT support.", field="protocol")
-    if protocol == IngestProtocol.SRT:
-        # accepted by the API; the local worker only listens for RTMP so far
-        raise ValidationFailed("SRT ingest is not available yet: use rtmp.", field="protocol")
 
 
 def _check_overlap(event: LiveEvent) -> None:
@@ -85,13 +91,6 @@ def _check_overlap(event: LiveEvent) -> None:
         )
 
 
-def _check_access(visibility: str) -> None:
-    if visibility == Visibility.PASSWORD:
-        raise ValidationFailed(
-            "Password-protected live events are not supported yet.", field="visibility"
-        )
-
-
 @transaction.atomic
 def live_event_create(
     *,
@@ -108,16 +107,17 @@ def live_event_create(
     is_draft: bool = False,
     access_groups: list[str] | None = None,
     additional_owners: list[str] | None = None,
+    password: str | None = None,
 ) -> LiveEvent:
     """A new ``scheduled`` event with a fresh stream key. Raises PermissionDenied (403)
     for viewers, ValidationFailed (422) for ``end <= start``, an unavailable protocol or
-    inconsistent access settings, Conflict (409 ``ingest_busy``) on overlap."""
+    inconsistent access settings (``password`` only with visibility ``password``, which
+    needs one: stored hashed, as for videos), Conflict (409 ``ingest_busy``) on overlap."""
     if not owner.upload_allowed:
         raise PermissionDenied("You may not broadcast: ask for the uploader role.")
     if end <= start:
         raise ValidationFailed("end must be after start.", field="end")
     _check_protocol(protocol)
-    _check_access(visibility)
     event = LiveEvent(
         owner=owner,
         title=title,
@@ -133,7 +133,7 @@ def live_event_create(
     groups, owners = _apply_access(
         event,
         visibility=visibility,
-        password=None,
+        password=password,
         access_groups=access_groups or [],
         additional_owners=additional_owners or [],
     )
@@ -141,6 +141,8 @@ def live_event_create(
     event.save()
     event.access_groups.set(groups or [])
     event.additional_owners.set(owners or [])
+    if settings.ENCODING_BACKEND == "kubernetes":  # its LiveEvent resource (503: rolled back)
+        live_k8s.live_resource_apply(event=event)
     return event
 
 
@@ -169,11 +171,10 @@ def live_event_update(*, event: LiveEvent, actor: User, **changes) -> LiveEvent:
         raise ValidationFailed("end must be after start.", field="end")
     _check_protocol(event.protocol)
     visibility = changes.get("visibility") or event.visibility
-    _check_access(visibility)
     groups, owners = _apply_access(
         event,
         visibility=visibility,
-        password=None,
+        password=changes.get("password"),
         access_groups=changes.get("access_groups"),
         additional_owners=changes.get("additional_owners"),
     )
@@ -184,6 +185,8 @@ def live_event_update(*, event: LiveEvent, actor: User, **changes) -> LiveEvent:
         event.access_groups.set(groups)
     if owners is not None:
         event.additional_owners.set(owners)
+    if settings.ENCODING_BACKEND == "kubernetes" and event.state not in FINAL:
+        live_k8s.live_resource_apply(event=event)  # schedule, record... (503: rolled back)
     return event
 
 
@@ -192,6 +195,8 @@ def live_event_delete(*, event: LiveEvent) -> None:
     video, if any, stays."""
     prefix = event.storage_prefix
     runner.stop(event.worker_pid)
+    if settings.ENCODING_BACKEND == "kubernetes":  # the worker, Service, Secret go with it
+        live_k8s.live_resource_delete(event_id=event.id)
     with transaction.atomic():
         event.delete()
         transaction.on_commit(lambda: storage.delete_prefix(prefix))
@@ -211,7 +216,8 @@ def live_event_start(*, event: LiveEvent) -> LiveEvent:
     event.save(update_fields=["state", "started_at", "error_code", "error_message", "updated_at"])
     if settings.ENCODING_BACKEND == "local":
         transaction.on_commit(lambda: runner.launch(event.id))
-    # kubernetes: the operator reconciles the LiveEvent resource (issue 4, next part)
+    else:  # the operator makes the worker's Deployment (503: rolled back)
+        live_k8s.live_resource_apply(event=event, desired="Started")
     return event
 
 
@@ -223,11 +229,34 @@ def live_event_stop(*, event: LiveEvent) -> LiveEvent:
     event = LiveEvent.objects.select_for_update().get(pk=event.pk)
     if event.state in FINAL:
         raise InvalidState(f"The event is {event.state} already.")
+    if settings.ENCODING_BACKEND == "kubernetes":  # the operator tears the worker down
+        live_k8s.live_resource_apply(event=event, desired="Stopped")
+        if event.state != LiveState.SCHEDULED:
+            return event  # live.ended (the worker's, or the operator's) ends it
     if event.state != LiveState.SCHEDULED and runner.stop(event.worker_pid):
         return event
     event.state, event.on_air, event.ended_at = LiveState.ENDED, False, timezone.now()
     event.save(update_fields=["state", "on_air", "ended_at", "updated_at"])
     return event
+
+
+def live_event_unlock(*, event: LiveEvent, password: str) -> dict:
+    """A grant for a password-protected event, as for videos (``api.videos.grants``,
+    the same ``X-Video-Grant`` header): ``{"grant", "expires_at", "header"}``. Raises
+    InvalidState (409 ``not_password_protected``) for another visibility and
+    WrongPassword (403)."""
+    if event.visibility != Visibility.PASSWORD:
+        raise InvalidState(
+            "This live event is not password-protected.", code="not_password_protected"
+        )
+
+    def upgrade(raw: str) -> None:  # a stronger hasher became the default: rehash
+        LiveEvent.objects.filter(pk=event.pk).update(password=make_password(raw))
+
+    if not event.password or not check_password(password, event.password, setter=upgrade):
+        raise WrongPassword()
+    token, expires_at = grant_issue(video_id=event.id, password_version=event.password_version)
+    return {"grant": token, "expires_at": expires_at, "header": GRANT_HEADER}
 
 
 @transaction.atomic
@@ -239,6 +268,8 @@ def live_event_rotate_key(*, event: LiveEvent) -> LiveEvent:
         raise InvalidState("The event is running: stop it before changing its key.")
     event.stream_key = new_stream_key()
     event.save(update_fields=["stream_key", "updated_at"])
+    if settings.ENCODING_BACKEND == "kubernetes" and event.state not in FINAL:
+        live_k8s.live_resource_apply(event=event)  # the stream-key Secret
     logger.info("live event %s: stream key rotated", event.id)
     return event
 
@@ -327,6 +358,10 @@ def live_callback_apply(*, event_type: str, data: LiveEventData) -> dict:
         applied = seq > event.air_seq or (seq == event.air_seq and not on_air)
         if applied:
             event.air_seq, event.on_air = seq, on_air
+            if settings.ENCODING_BACKEND == "kubernetes":  # `kubectl get le` shows OnAir
+                transaction.on_commit(
+                    lambda: live_k8s.live_resource_on_air(event_id=event.id, on_air=on_air)
+                )
             _forward(event, LiveState.LIVE)
     elif event_type == "live.ended":
         event.state, event.on_air, event.ended_at = LiveState.ENDED, False, now
@@ -365,9 +400,9 @@ def _recording_to_video(event: LiveEvent, recording_uri: str) -> Video | None:
     )
     video.access_groups.set(event.access_groups.all())
     video.additional_owners.set(event.additional_owners.all())
-    video = video_attach_source(
-        video=video, local_path=path, filename="recording.ts", size=path.stat().st_size
-    )
+    size = path.stat().st_size
+    stored = video_store_source(video=video, local_path=path, filename="recording.ts")
+    video = video_attach_source(video=video, stored_name=stored, filename="recording.ts", size=size)
     encoding_job_create(video=video)
     logger.info("live event %s: recording → video %s", event.id, video.id)
     return video

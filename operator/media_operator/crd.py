@@ -1,12 +1,14 @@
-"""The EncodingJob CustomResourceDefinition, generated from the pydantic models.
+"""The EncodingJob and LiveEvent CustomResourceDefinitions, generated from the pydantic models.
 
-``EncodingJobSpec`` and ``EncodingJobStatus`` are the single source of truth: their JSON
+``EncodingJobSpec``/``EncodingJobStatus`` (``spec.py``) and ``LiveEventSpec``/
+``LiveEventStatus`` (``live_spec.py``) are the single source of truth: their JSON
 schemas are turned into a structural OpenAPI v3 schema (refs inlined, titles dropped,
 optional fields nullable) with each field's description, so ``kubectl explain`` is
 useful; CEL rules (``x-kubernetes-validations``) say what a schema alone can't.
 
-``python -m media_operator.crd > charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml``
-writes the chart's copy; a test keeps the two in step.
+``python -m media_operator.crd > charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml`` and
+``python -m media_operator.crd liveevents > charts/pod-v5/crds/liveevents.media.podv5.io.yaml``
+write the chart's copies (``make crds``); tests keep them in step.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 
 import yaml
 
+from media_operator.live_spec import LiveEventSpec, LiveEventStatus
 from media_operator.spec import EncodingJobSpec, EncodingJobStatus
 
 GROUP = "media.podv5.io"
@@ -23,6 +26,9 @@ VERSION = "v1alpha1"
 KIND = "EncodingJob"
 PLURAL = "encodingjobs"
 SHORT_NAMES = ["ej"]
+LIVE_KIND = "LiveEvent"
+LIVE_PLURAL = "liveevents"
+LIVE_SHORT_NAMES = ["le"]
 
 #: schema keywords apiextensions.k8s.io/v1 does not take (or that we drop)
 _DROP = {"title", "additionalProperties", "$defs", "examples"}
@@ -70,6 +76,10 @@ def _structural(node, defs: dict):
             if merged.get("default", "") is None:
                 del merged["default"]
             return _structural(merged, defs)
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(node.get(bound), int | float) and not isinstance(node[bound], bool):
+            # JSON Schema 2020-12 (pydantic `gt`/`lt`) → OpenAPI 3.0: a bound + a flag
+            node = {**node, limit: node[bound], bound: True}
     if "const" in node:
         node = {**node, "enum": [node["const"]]}
         del node["const"]
@@ -111,22 +121,95 @@ def encodingjob_crd() -> dict:
         {"name": "Job", "type": "string", "jsonPath": ".status.jobName", "priority": 1},
         {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
     ]
+    return _crd(
+        kind=KIND,
+        plural=PLURAL,
+        short_names=SHORT_NAMES,
+        columns=columns,
+        spec=spec,
+        status=status,
+        description=(
+            "EncodingJob: one video encoding (an HLS ladder and extras) "
+            "that the Pod V5 operator runs as a batch/v1 Job."
+        ),
+    )
+
+
+LIVE_SPEC_RULES = [
+    {
+        "rule": "self.eventId == oldSelf.eventId",
+        "message": "eventId is immutable",
+        "fieldPath": ".eventId",
+    },
+    {
+        "rule": (
+            "!has(self.ladder) || self.ladder.all(r, self.ladder.exists_one(s, s.name == r.name))"
+        ),
+        "message": "ladder rendition names must be unique",
+        "fieldPath": ".ladder",
+    },
+]
+
+
+def liveevent_crd() -> dict:
+    """The LiveEvent CRD (``liveevents.media.podv5.io``, short name ``le``)."""
+    spec = _schema(LiveEventSpec)
+    spec["x-kubernetes-validations"] = LIVE_SPEC_RULES
+    spec["properties"]["ladder"]["x-kubernetes-list-type"] = "atomic"
+    status = _schema(LiveEventStatus)
+    conditions = status["properties"]["conditions"]
+    conditions["x-kubernetes-list-type"] = "map"
+    conditions["x-kubernetes-list-map-keys"] = ["type"]
+    columns = [
+        {"name": "State", "type": "string", "jsonPath": ".status.state"},
+        {"name": "OnAir", "type": "boolean", "jsonPath": ".status.onAir"},
+        # the schedule as RFC 3339 strings: kubectl renders a "date" column as an age,
+        # and a start still ahead as "<invalid>"
+        {"name": "Start", "type": "string", "jsonPath": ".spec.start"},
+        {"name": "End", "type": "string", "jsonPath": ".spec.end"},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+        {"name": "Desired", "type": "string", "jsonPath": ".spec.desiredState", "priority": 1},
+        {
+            "name": "Deployment",
+            "type": "string",
+            "jsonPath": ".status.deploymentName",
+            "priority": 1,
+        },
+        {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
+    ]
+    return _crd(
+        kind=LIVE_KIND,
+        plural=LIVE_PLURAL,
+        short_names=LIVE_SHORT_NAMES,
+        columns=columns,
+        spec=spec,
+        status=status,
+        description=(
+            "LiveEvent: one scheduled live broadcast that the Pod V5 operator runs as a "
+            "Deployment (the media-live ingest worker) and a Service, from start to end."
+        ),
+    )
+
+
+def _crd(*, kind, plural, short_names, columns, spec, status, description) -> dict:
+    """The CustomResourceDefinition of ``kind`` (namespaced, one served version with a
+    status subresource)."""
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {
-            "name": f"{PLURAL}.{GROUP}",
+            "name": f"{plural}.{GROUP}",
             "labels": {"app.kubernetes.io/part-of": "pod-v5"},
         },
         "spec": {
             "group": GROUP,
             "scope": "Namespaced",
             "names": {
-                "kind": KIND,
-                "listKind": f"{KIND}List",
-                "plural": PLURAL,
-                "singular": KIND.lower(),
-                "shortNames": SHORT_NAMES,
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "plural": plural,
+                "singular": kind.lower(),
+                "shortNames": short_names,
                 "categories": ["podv5"],
             },
             "versions": [
@@ -139,10 +222,7 @@ def encodingjob_crd() -> dict:
                     "schema": {
                         "openAPIV3Schema": {
                             "type": "object",
-                            "description": (
-                                "EncodingJob: one video encoding (an HLS ladder and extras) "
-                                "that the Pod V5 operator runs as a batch/v1 Job."
-                            ),
+                            "description": description,
                             "required": ["spec"],
                             "properties": {
                                 "apiVersion": {"type": "string"},
@@ -159,7 +239,17 @@ def encodingjob_crd() -> dict:
     }
 
 
-def render() -> str:
+def render(which: str = PLURAL) -> str:
+    """The chart's CRD file for ``which`` (``encodingjobs`` or ``liveevents``)."""
+    if which == LIVE_PLURAL:
+        header = (
+            "# Generated by `python -m media_operator.crd liveevents` from "
+            "media_operator/live_spec.py.\n"
+            "# Do not edit by hand: change the pydantic models and regenerate.\n"
+        )
+        return header + yaml.safe_dump(liveevent_crd(), sort_keys=False, width=100)
+    if which != PLURAL:
+        raise ValueError(f"unknown CRD {which!r}: {PLURAL} or {LIVE_PLURAL}")
     header = (
         "# Generated by `python -m media_operator.crd` from media_operator/spec.py.\n"
         "# Do not edit by hand: change the pydantic models and regenerate.\n"
@@ -168,4 +258,4 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    sys.stdout.write(render(*sys.argv[1:2]))

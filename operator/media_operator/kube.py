@@ -1,6 +1,6 @@
-"""Every Kubernetes API call of the operator (and of the API's ``kubernetes`` encoding
-backend), with the official ``kubernetes`` client, synchronously (kopf runs sync handlers
-in threads; one ``ApiClient`` and its connection pool are shared by them).
+"""Every Kubernetes API call of the operator (and of the API's ``kubernetes`` encoding and
+live backends), with the official ``kubernetes`` client, synchronously (kopf runs sync
+handlers in threads; one ``ApiClient`` and its connection pool are shared by them).
 
 Objects go in and come out as plain wire dicts (camelCase, as ``kubectl get -o json``
 shows them): responses are read raw (``_preload_content=False``) and parsed as JSON, so
@@ -25,7 +25,7 @@ from kubernetes import client, config
 from kubernetes.client import ApiException
 from kubernetes.config import ConfigException
 
-from media_operator.crd import GROUP, PLURAL, VERSION
+from media_operator.crd import GROUP, LIVE_PLURAL, PLURAL, VERSION
 from media_operator.manifests import is_owned_by
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class Kube:
         # the client imports its API and model modules lazily, under the import lock: do it
         # now, not in the handler threads' first burst
         client.BatchV1Api, client.CoreV1Api, client.CustomObjectsApi, client.V1Job  # noqa: B018
+        client.AppsV1Api  # noqa: B018
 
     @property
     def api_client(self) -> client.ApiClient:
@@ -113,6 +114,10 @@ class Kube:
     def _custom(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api_client)
 
+    @property
+    def _apps(self) -> client.AppsV1Api:
+        return client.AppsV1Api(self.api_client)
+
     # --- EncodingJobs ------------------------------------------------------------------------
 
     def create_encodingjob(self, body: Mapping) -> tuple[dict, bool]:
@@ -132,9 +137,12 @@ class Kube:
 
     def read_encodingjob(self, namespace: str, name: str) -> dict | None:
         """The EncodingJob, or None if there is none (404)."""
+        return self._read_custom(PLURAL, namespace, name)
+
+    def _read_custom(self, plural: str, namespace: str, name: str) -> dict | None:
         try:
             return self._call(
-                self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL, name
+                self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name
             )
         except ApiException as exc:
             if exc.status == 404:
@@ -163,6 +171,7 @@ class Kube:
         mutate: Callable[[dict], dict | None],
         *,
         current: Mapping | None = None,
+        plural: str = PLURAL,
     ) -> dict | None:
         """Read-modify-write of the ``status`` subresource, with optimistic concurrency.
 
@@ -170,14 +179,15 @@ class Kube:
         returns its new ``status`` (None: nothing to change). The status is written as a
         JSON merge patch carrying the object's ``resourceVersion``; on a conflict (409:
         someone wrote in between) the object is read again and ``mutate`` called again, up
-        to ``CONFLICT_ATTEMPTS`` times. ``current``: an object already in hand (e.g. the
+        to ``CONFLICT_ATTEMPTS`` times (``plural``: ``liveevents`` for a LiveEvent, see
+        ``update_liveevent_status``). ``current``: an object already in hand (e.g. the
         body kopf delivered) to try first, saving a read. Returns the updated object, or
         None when nothing changed or the EncodingJob is gone.
         """
         obj = dict(current) if current is not None else None
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             if obj is None:
-                obj = self.read_encodingjob(namespace, name)
+                obj = self._read_custom(plural, namespace, name)
                 if obj is None:
                     return None
             status = mutate(obj)
@@ -191,7 +201,7 @@ class Kube:
             try:
                 return self._call(
                     self._custom.patch_namespaced_custom_object_status,
-                    GROUP, VERSION, namespace, PLURAL, name, body,
+                    GROUP, VERSION, namespace, plural, name, body,
                 )  # fmt: skip
             except ApiException as exc:
                 if exc.status == 404:
@@ -254,3 +264,174 @@ class Kube:
             label_selector=f"batch.kubernetes.io/controller-uid={meta['uid']}",
         )
         return pods.get("items") or []
+
+    # --- LiveEvents ------------------------------------------------------------------------
+
+    def read_liveevent(self, namespace: str, name: str) -> dict | None:
+        """The LiveEvent, or None (404)."""
+        return self._read_custom(LIVE_PLURAL, namespace, name)
+
+    def create_liveevent(self, body: Mapping) -> tuple[dict, bool]:
+        """Create a LiveEvent; returns (object, created). A 409 returns the existing one."""
+        namespace = body["metadata"]["namespace"]
+        try:
+            obj = self._call(
+                self._custom.create_namespaced_custom_object,
+                GROUP, VERSION, namespace, LIVE_PLURAL, dict(body),
+            )  # fmt: skip
+            return obj, True
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+        return self.read_liveevent(namespace, body["metadata"]["name"]), False
+
+    def patch_liveevent(self, namespace: str, name: str, patch: Mapping) -> dict | None:
+        """JSON merge patch of a LiveEvent (e.g. ``{"spec": {...}}``); None if it is gone."""
+        try:
+            return self._call(
+                self._custom.patch_namespaced_custom_object,
+                GROUP, VERSION, namespace, LIVE_PLURAL, name, dict(patch),
+            )  # fmt: skip
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def patch_liveevent_status(self, namespace: str, name: str, status: Mapping) -> dict | None:
+        """JSON merge patch of a LiveEvent's ``status`` (only the fields given, no
+        read-modify-write: e.g. ``{"onAir": true}``); None if it is gone."""
+        try:
+            return self._call(
+                self._custom.patch_namespaced_custom_object_status,
+                GROUP, VERSION, namespace, LIVE_PLURAL, name, {"status": dict(status)},
+            )  # fmt: skip
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def delete_liveevent(self, namespace: str, name: str) -> bool:
+        """Delete a LiveEvent (the garbage collector removes its Deployment, Service and
+        stream-key Secret); False if it was already gone."""
+        try:
+            self._call(
+                self._custom.delete_namespaced_custom_object,
+                GROUP, VERSION, namespace, LIVE_PLURAL, name,
+                propagation_policy="Background",
+            )  # fmt: skip
+            return True
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise
+
+    def update_liveevent_status(
+        self,
+        namespace: str,
+        name: str,
+        mutate: Callable[[dict], dict | None],
+        *,
+        current: Mapping | None = None,
+    ) -> dict | None:
+        """``update_encodingjob_status`` for a LiveEvent (conflict-checked status write)."""
+        return self.update_encodingjob_status(
+            namespace, name, mutate, current=current, plural=LIVE_PLURAL
+        )
+
+    # --- the live worker's Deployment and Service --------------------------------------------
+
+    def _create_or_adopt(self, create: Callable, read: Callable, obj: Mapping, owner_uid: str):
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        try:
+            return self._call(create, namespace, dict(obj)), True
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+        existing = read(namespace, name)
+        if existing is None:  # deleted in between: once more
+            return self._call(create, namespace, dict(obj)), True
+        if is_owned_by(existing, owner_uid):
+            return existing, False
+        raise ApiException(
+            status=409, reason=f"{obj['kind']} {namespace}/{name} exists and is not ours"
+        )
+
+    def create_or_adopt_deployment(self, deployment: Mapping, owner_uid: str) -> tuple[dict, bool]:
+        """Create the Deployment; a 409 adopts the existing one if ``owner_uid`` controls
+        it (a restarted operator), else raises ``ApiException`` (409). (object, created)."""
+        return self._create_or_adopt(
+            self._apps.create_namespaced_deployment, self.read_deployment, deployment, owner_uid
+        )
+
+    def create_or_adopt_service(self, service: Mapping, owner_uid: str) -> tuple[dict, bool]:
+        """As ``create_or_adopt_deployment``, for the Service."""
+        return self._create_or_adopt(
+            self._core.create_namespaced_service, self.read_service, service, owner_uid
+        )
+
+    def read_deployment(self, namespace: str, name: str) -> dict | None:
+        """The Deployment, or None (404)."""
+        try:
+            return self._call(self._apps.read_namespaced_deployment, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def read_service(self, namespace: str, name: str) -> dict | None:
+        """The Service, or None (404)."""
+        try:
+            return self._call(self._core.read_namespaced_service, name, namespace)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def delete_deployment(self, namespace: str, name: str) -> bool:
+        """Delete the Deployment (background: its pods get their termination grace period,
+        so the worker ends cleanly); False if it was already gone."""
+        try:
+            self._call(
+                self._apps.delete_namespaced_deployment, name, namespace,
+                propagation_policy="Background",
+            )  # fmt: skip
+            return True
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise
+
+    def delete_service(self, namespace: str, name: str) -> bool:
+        """Delete the Service; False if it was already gone."""
+        try:
+            self._call(self._core.delete_namespaced_service, name, namespace)
+            return True
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise
+
+    # --- Secrets (the API's live backend: stream keys) -----------------------------------------
+
+    def apply_secret(self, secret: Mapping) -> dict:
+        """Create the Secret, or replace its ``stringData`` if it exists (merge patch)."""
+        namespace, name = secret["metadata"]["namespace"], secret["metadata"]["name"]
+        try:
+            return self._call(self._core.create_namespaced_secret, namespace, dict(secret))
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+        patch = {"stringData": dict(secret.get("stringData") or {})}
+        if secret["metadata"].get("ownerReferences"):
+            patch["metadata"] = {"ownerReferences": secret["metadata"]["ownerReferences"]}
+        return self._call(self._core.patch_namespaced_secret, name, namespace, patch)
+
+    def delete_secret(self, namespace: str, name: str) -> bool:
+        """Delete the Secret; False if it was already gone."""
+        try:
+            self._call(self._core.delete_namespaced_secret, name, namespace)
+            return True
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise

@@ -21,6 +21,7 @@ PRODUCTION = Path(__file__).with_name("values-production.yaml")
 OPERATOR_RBAC = CHART / "rbac/operator-rbac.yaml"
 VALUES = {"default": None, "production": PRODUCTION}
 WORKLOADS = {"Deployment", "Job"}
+PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
 
 
 def render(control_plane, values: Path | None, namespace: str = "pod-v5", *extra: str) -> str:
@@ -127,7 +128,7 @@ def test_migration_hook(rendered):
     assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
     pod = job["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert container["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert container["command"] == ["python", "-m", "django", "migrate", "--noinput"]
     assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
     env = env_of(container)
     assert env["ENCODING_BACKEND"] == "kubernetes" and "DATABASE_URL" in env
@@ -154,7 +155,14 @@ def test_rbac(rendered):
             "apiGroups": ["media.podv5.io"],
             "resources": ["encodingjobs"],
             "verbs": ["create", "get", "delete"],
-        }
+        },
+        {
+            "apiGroups": ["media.podv5.io"],
+            "resources": ["liveevents"],
+            "verbs": ["create", "get", "patch", "delete"],
+        },
+        {"apiGroups": ["media.podv5.io"], "resources": ["liveevents/status"], "verbs": ["patch"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "patch"]},
     ]
     assert one(docs, "RoleBinding", "pod-v5-api")["subjects"][0]["name"] == "pod-v5-api"
     encoder = one(docs, "ServiceAccount", "pod-v5-encoder")
@@ -203,7 +211,15 @@ def test_api_settings(rendered):
     assert data["DEBUG"] == "0"
     hosts = data["ALLOWED_HOSTS"].split(",")
     assert "pod-v5-api.pod-v5.svc" in hosts
+    assert data["DJANGO_SETTINGS_MODULE"] == "api.settings"
     api = one(docs, "Deployment", "pod-v5-api")
+    (container,) = api["spec"]["template"]["spec"]["containers"]
+    probes = {kind: container[kind]["httpGet"] for kind in PROBES}
+    assert probes == {
+        "startupProbe": {"path": "/healthz", "port": "http"},
+        "livenessProbe": {"path": "/healthz", "port": "http"},
+        "readinessProbe": {"path": "/readyz", "port": "http"},
+    }
     if name == "production":
         assert "pod.univ.example" in hosts
         assert data["MEDIA_ACCEL_REDIRECT"] == "/_protected_media/"
@@ -236,3 +252,59 @@ def test_server_side_dry_run(control_plane, kube_namespace, values):
     applied = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(applied) == len(docs), result.stdout
     assert all("(server dry run)" in line for line in applied), result.stdout
+
+
+S3_SET = (
+    "storage.backend=s3,storage.s3.bucket=pod-media,storage.s3.endpointUrl=http://minio:9000,"
+    "storage.s3.region=us-east-1,storage.s3.accessKeyId=AKIA1,storage.s3.secretAccessKey=sk1"
+)
+
+
+def test_s3_storage(control_plane, monkeypatch):
+    """storage.backend=s3: the API's settings, and one Secret of env-named keys that the
+    API (envFrom) and the encode pods (the operator's workerEnvSecret) both get."""
+    docs = objects(render(control_plane, None, "pod-v5", "--set", S3_SET))
+    data = one(docs, "ConfigMap", "pod-v5-api")["data"]
+    assert data["STORAGE_BACKEND"] == "s3" and data["S3_BUCKET"] == "pod-media"
+    assert data["S3_ENDPOINT_URL"] == "http://minio:9000" and data["S3_REGION"] == "us-east-1"
+    secret = one(docs, "Secret", "pod-v5-s3")
+    assert secret["stringData"] == {
+        "S3_BUCKET": "pod-media", "S3_ENDPOINT_URL": "http://minio:9000",
+        "S3_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIA1", "AWS_SECRET_ACCESS_KEY": "sk1",
+    }  # fmt: skip
+    (api,) = one(docs, "Deployment", "pod-v5-api")["spec"]["template"]["spec"]["containers"]
+    assert {"secretRef": {"name": "pod-v5-s3"}} in api["envFrom"]
+    (operator,) = one(docs, "Deployment", "pod-v5-operator")["spec"]["template"]["spec"][
+        "containers"
+    ]
+    for key, value in env_of(operator).items():
+        if key.startswith("MEDIA_OPERATOR_"):
+            monkeypatch.setenv(key, value)
+    assert OperatorConfig().worker_env_secret == "pod-v5-s3"
+
+    # an existing Secret: named everywhere, none created
+    docs = objects(render(control_plane, None, "pod-v5", "--set", S3_SET,
+                          "--set", "storage.s3.existingSecret=media-keys"))  # fmt: skip
+    assert not [d for d in by_kind(docs, "Secret") if d["metadata"]["name"] == "pod-v5-s3"]
+    (api,) = one(docs, "Deployment", "pod-v5-api")["spec"]["template"]["spec"]["containers"]
+    assert {"secretRef": {"name": "media-keys"}} in api["envFrom"]
+
+    # local storage (the default): no S3 at all
+    docs = objects(render(control_plane, None))
+    assert one(docs, "ConfigMap", "pod-v5-api")["data"]["STORAGE_BACKEND"] == "local"
+    assert "MEDIA_OPERATOR_WORKER_ENV_SECRET" not in env_of(
+        one(docs, "Deployment", "pod-v5-operator")["spec"]["template"]["spec"]["containers"][0]
+    )
+    result = control_plane.helm(
+        "template", "pod-v5", str(CHART), "--set", "storage.backend=s3", check=False
+    )
+    assert result.returncode != 0 and "storage.s3.bucket is required" in result.stderr
+
+
+def test_s3_server_side_dry_run(control_plane, kube_namespace):
+    text = render(control_plane, None, kube_namespace, "--set", S3_SET)
+    result = control_plane.kubectl(
+        "apply", "--dry-run=server", "--server-side", "--field-manager=pod-v5-chart-tests",
+        "--force-conflicts", "-n", kube_namespace, "-f", "-", input=text,
+    )  # fmt: skip
+    assert "secret/pod-v5-s3 serverside-applied (server dry run)" in result.stdout

@@ -1,1 +1,1 @@
-"""``media-live``: the live ingest worker (one event: RTMP in, live HLS + recording out)."""
+"""``media-live``: the live ingest worker (one event: RTMP or SRT in, live HLS + recording out)."""

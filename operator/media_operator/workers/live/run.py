@@ -1,9 +1,11 @@
 """The live worker's main loop.
 
-1. The gate (``gate.RtmpGate``) listens on the public port; ffmpeg listens behind it on
-   a private port; ``live.starting`` with ``listening: true`` is sent.
+1. RTMP: the gate (``gate.RtmpGate``) listens on the public port; ffmpeg listens behind
+   it on a private port. SRT: ffmpeg listens on the public (UDP) port itself, the key as
+   its passphrase (``command._input``). Then ``live.starting`` with ``listening: true``.
 2. When a checked publisher's media reaches ffmpeg (its first progress report):
-   ``live.on_air`` (``seq`` = session number).
+   ``live.on_air`` (``seq`` = session number). While on air, ``poster.jpg`` is grabbed
+   from the newest segment (at once, then every ``poster_seconds``).
 3. When the input stops (ffmpeg exits): ``live.off_air``; the listener restarts for a
    reconnect. If no input comes back within ``reconnect_seconds`` the event is over.
 4. On SIGTERM/SIGINT (stop), or at the end of the reconnect window: ffmpeg is stopped
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .command import concat_command, session_command
+from .command import concat_command, poster_command, session_command
 from .gate import RtmpGate
 from .report import LiveReporter
 from .spec import LiveSpec
@@ -77,14 +79,22 @@ class LiveWorker:
     def run(self) -> int:
         (self.out_dir / "hls").mkdir(parents=True, exist_ok=True)
         (self.out_dir / "rec").mkdir(parents=True, exist_ok=True)
-        upstream = _free_port()
-        gate = RtmpGate(
-            key=self.spec.stream_key,
-            bind=self.spec.bind,
-            port=self.spec.port,
-            upstream_port=upstream,
-        ).start()
-        log.info("event %s: ingest on %s:%d", self.spec.event_id, self.spec.bind, gate.port)
+        upstream, gate = 0, None
+        if self.spec.protocol == "rtmp":
+            upstream = _free_port()
+            gate = RtmpGate(
+                key=self.spec.stream_key,
+                bind=self.spec.bind,
+                port=self.spec.port,
+                upstream_port=upstream,
+            ).start()
+        log.info(
+            "event %s: %s ingest on %s:%d",
+            self.spec.event_id,
+            self.spec.protocol,
+            self.spec.bind,
+            gate.port if gate else self.spec.port,
+        )
         self.reporter.send("live.starting", listening=True)
         number, idle_since = 0, None
         try:
@@ -101,7 +111,8 @@ class LiveWorker:
                     log.info("no input for %.0f s: ending", self.spec.reconnect_seconds)
                     break
         finally:
-            gate.close()
+            if gate is not None:
+                gate.close()
             self.stop()
         recording, duration = self._finish_recording()
         self.reporter.send("live.ended", recording=recording, duration=duration)
@@ -127,6 +138,8 @@ class LiveWorker:
         session = Session(number, proc)
         self.session = session
         threading.Thread(target=self._read_progress, args=(session,), daemon=True).start()
+        if self.spec.poster_seconds > 0:
+            threading.Thread(target=self._posters, args=(session,), daemon=True).start()
         if self.stopping.is_set():
             self.stop()
         return session
@@ -142,6 +155,29 @@ class LiveWorker:
                     log.info("event %s: on air (session %d)", self.spec.event_id, session.number)
                     self.reporter.send("live.on_air", seq=session.number)
 
+    def _posters(self, session: Session) -> None:
+        """While the session runs: ``poster.jpg`` from the newest listed segment, first
+        as soon as one is listed, then every ``poster_seconds``. A failed grab is logged
+        and retried at the next turn; the previous poster stays (atomic replace)."""
+        playlist = self.out_dir / "hls" / "index.m3u8"
+        poster, grabbed, last = self.out_dir / "poster.jpg", None, 0.0
+        while session.proc.poll() is None and not self.stopping.is_set():
+            due = grabbed is None or time.monotonic() - last >= self.spec.poster_seconds
+            newest = _newest_segment(playlist) if session.on_air.is_set() and due else None
+            if newest is not None and newest != grabbed:
+                tmp = poster.with_name("poster.tmp.jpg")
+                done = subprocess.run(
+                    poster_command(self.ffmpeg, playlist.parent / newest, tmp),
+                    capture_output=True,
+                    text=True,
+                )
+                if done.returncode == 0 and tmp.is_file():
+                    os.replace(tmp, poster)
+                    grabbed, last = newest, time.monotonic()
+                else:
+                    log.info("poster not grabbed: %s", done.stderr.strip()[-200:])
+            time.sleep(0.5)
+
     def _wait_session(self, session: Session, idle_since: float | None) -> bool:
         """Wait for ffmpeg to exit (input gone, refused, stop); ``True`` if it aired.
         Stops the listener when the reconnect window closes without input."""
@@ -154,7 +190,8 @@ class LiveWorker:
                     session.proc.send_signal(signal.SIGTERM)
         _, err = session.proc.communicate()
         if err.strip() and not self.stopping.is_set():
-            log.info("ffmpeg session %d: %s", session.number, err.strip().splitlines()[-1])
+            last = err.strip().splitlines()[-1].replace(self.spec.stream_key, "***")
+            log.info("ffmpeg session %d: %s", session.number, last)
         if session.on_air.is_set():
             self.recorded += session.seconds
             return True
@@ -181,3 +218,13 @@ class LiveWorker:
                 part.unlink()
             listing.unlink()
         return output.resolve().as_uri(), round(self.recorded, 3)
+
+
+def _newest_segment(playlist: Path) -> str | None:
+    """The last segment URI listed in a live playlist (None: no playlist or segment)."""
+    try:
+        lines = playlist.read_text().splitlines()
+    except OSError:
+        return None
+    uris = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return uris[-1] if uris else None
