@@ -5,7 +5,7 @@ the tus endpoints under /api/v1/uploads/, media under /media/ (public videos) an
 from functools import partial
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from ninja.openapi.views import openapi_json, openapi_view
 
 from api.core.views import not_found, server_error
@@ -23,6 +23,8 @@ urlpatterns = [
     path("media/t/<str:token>/<path:path>", media_file_tokened, name="media-token"),
     path("media/<path:path>", media_file, name="media"),
     path("admin/", admin.site.urls),
+    # OpenID Connect login (404 unless OIDC_ENABLED): docs/api.md
+    path("oidc/", include("api.accounts.oidc")),
 ]
 
 handler404 = not_found

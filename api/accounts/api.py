@@ -1,28 +1,87 @@
-"""Accounts endpoints: JWT token pair/refresh/verify under ``/auth/token``,
-``/users/me`` and ``/access-groups``."""
+"""Accounts endpoints: JWT under ``/auth`` (pair, refresh with rotation, verify, logout,
+session → JWT exchange, CSRF cookie), ``/users/me`` and ``/access-groups``."""
 
-from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
-from ninja_extra import ControllerBase, api_controller
-from ninja_extra.permissions import AllowAny
-from ninja_jwt.controller import TokenObtainPairController, TokenVerificationController
+from django.middleware.csrf import get_token
+from ninja import Router, Status
+from ninja.pagination import paginate
+from ninja_jwt.exceptions import TokenError
+from ninja_jwt.settings import api_settings as jwt_settings
+from ninja_jwt.tokens import UntypedToken
 
 from api.accounts import selectors, services
-from api.accounts.auth import auth_required
-from api.accounts.schemas import AccessGroupOut, UserOut, UserPatch
+from api.accounts.auth import auth_required, session_only
+from api.accounts.schemas import (
+    AccessGroupOut,
+    CsrfOut,
+    LoginIn,
+    RefreshIn,
+    TokenIn,
+    TokenPairOut,
+    UserOut,
+    UserPatch,
+)
+from api.core.errors import TokenInvalid
+from api.core.pagination import LimitOffset
+from api.core.ratelimit import enforce
 
-
-@api_controller("/auth/token", permissions=[AllowAny], tags=["auth"], auth=None)
-class AuthController(ControllerBase, TokenVerificationController, TokenObtainPairController):
-    """``POST /auth/token/pair`` {username, password} → {access, refresh};
-    ``/refresh`` {refresh} → {access, refresh}; ``/verify`` {token} → {}.
-    Wrong credentials: 401 ``no_active_account``; bad token: 401 ``token_not_valid``."""
-
-    auto_import = False
-
-
+auth_router = Router()
 router = Router()
 groups_router = Router()
+
+
+@auth_router.post("/token/pair", response=TokenPairOut, auth=None)
+def token_pair(request, payload: LoginIn):
+    """Log in: ``{username, password}`` → ``{access, refresh}``. Wrong credentials or
+    inactive account: 401 ``authentication_failed``. Every attempt, failed or not,
+    counts against the ``login`` rate limit (429 ``rate_limited``)."""
+    enforce(request, "login")
+    return services.token_pair_obtain(
+        request=request, username=payload.username, password=payload.password
+    )
+
+
+@auth_router.post("/token/refresh", response=TokenPairOut, auth=None)
+def token_refresh(request, payload: RefreshIn):
+    """Rotate: ``{refresh}`` → a new ``{access, refresh}``; the refresh token sent is
+    revoked. Bad or expired: 401 ``token_not_valid``; already used or logged out: 401
+    ``token_revoked`` (and every refresh token of the user is revoked)."""
+    return services.token_refresh(refresh=payload.refresh)
+
+
+@auth_router.post("/token/verify", response=dict, auth=None)
+def token_verify(request, payload: TokenIn):
+    """Check a token's signature and expiry: ``{}``, else 401 ``token_not_valid``
+    (a revoked refresh token: 401 ``token_revoked``)."""
+    try:
+        token = UntypedToken(payload.token)
+    except TokenError:
+        raise TokenInvalid() from None
+    if token.payload.get(jwt_settings.TOKEN_TYPE_CLAIM) == "refresh":
+        services.token_check(refresh=payload.token)
+    return {}
+
+
+@auth_router.post("/logout", response={204: None}, auth=None)
+def logout(request, payload: RefreshIn):
+    """Revoke a refresh token (the client drops its access token, which expires within
+    ``JWT_ACCESS_MINUTES``). Bad token: 401 ``token_not_valid``; already revoked: 401
+    ``token_revoked``."""
+    services.token_revoke(refresh=payload.refresh)
+    return Status(204, None)
+
+
+@auth_router.post("/session-token", response=TokenPairOut, auth=session_only)
+def session_token(request):
+    """Exchange the Django session (after an OIDC, CAS or admin login) for a JWT pair.
+    Session only, with the CSRF token (``X-CSRFToken``): else 401 / 403 ``csrf_failed``."""
+    return services.token_pair_for_user(user=request.auth)
+
+
+@auth_router.get("/csrf", response=CsrfOut, auth=None)
+def csrf(request):
+    """Set the ``csrftoken`` cookie and return its value, for session-authenticated
+    front ends to send back as ``X-CSRFToken`` on unsafe requests."""
+    return {"csrf_token": get_token(request)}
 
 
 @router.get("/me", response=UserOut, auth=auth_required)
@@ -39,7 +98,7 @@ def update_me(request, payload: UserPatch):
 
 
 @groups_router.get("", response=list[AccessGroupOut], auth=auth_required)
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffset)
 def list_access_groups(request):
     """Access groups a video may be restricted to (``limit``/``offset`` pagination)."""
     return selectors.access_group_list()

@@ -1,10 +1,14 @@
 """Authentication for the API.
 
-- Bearer JWT (django-ninja-jwt): ``Authorization: Bearer <access token>``;
-- session cookie (with CSRF) for the Django admin and same-site front ends.
+- Bearer JWT (django-ninja-jwt): ``Authorization: Bearer <access token>``; never subject
+  to CSRF checks (a browser does not add the header by itself);
+- session cookie for the Django admin, same-site front ends and the OIDC login: unsafe
+  requests (POST, PUT, PATCH, DELETE) authenticated by the session must carry the CSRF
+  token (``X-CSRFToken`` = the ``csrftoken`` cookie), else 403 ``csrf_failed``.
 
 ``auth_required`` rejects anonymous requests (401); ``auth_optional`` lets anonymous
-requests through as ``AnonymousUser`` but still rejects a bad token (401).
+requests through as ``AnonymousUser`` but still rejects a bad token (401). The bearer
+token is tried first: a request carrying one is never checked for CSRF.
 """
 
 from __future__ import annotations
@@ -12,10 +16,39 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja.security import SessionAuth
+from ninja.utils import check_csrf
 from ninja_jwt.authentication import JWTAuth
 
+from api.core.errors import CsrfFailed
+
 jwt_auth = JWTAuth()
-session_auth = SessionAuth()
+
+
+class PodSessionAuth(SessionAuth):
+    """Django session authentication with the CSRF rule above.
+
+    django-ninja's ``SessionAuth(csrf=True)`` checks CSRF on every request it sees, even
+    anonymous ones without a session (so an anonymous ``POST /videos/{id}/unlock`` from
+    a non-browser client would fail) and answers a bare 403. Here the check runs only
+    when the session does authenticate the request, and fails with ``csrf_failed``.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        key = request.COOKIES.get(self.param_name)
+        user = getattr(request, "user", None)
+        if key is None or user is None or not user.is_authenticated:
+            return None
+        exempt = not self.csrf or getattr(request, "_ninja_csrf_exempt", False)
+        if not exempt and check_csrf(request) is not None:  # safe methods always pass
+            raise CsrfFailed()
+        return key
+
+    def __call__(self, request: HttpRequest):
+        key = self._get_key(request)
+        return None if key is None else self.authenticate(request, key)
+
+
+session_auth = PodSessionAuth()
 
 
 def anonymous(request: HttpRequest) -> AnonymousUser:
@@ -25,15 +58,17 @@ def anonymous(request: HttpRequest) -> AnonymousUser:
 
 auth_required = [jwt_auth, session_auth]
 auth_optional = [jwt_auth, session_auth, anonymous]
+session_only = [session_auth]
 
 
 def authenticate_request(request: HttpRequest):
     """For plain Django views (tus): the user from a bearer token or the session, else
     ``AnonymousUser``. A malformed or expired token raises ninja-jwt's ``InvalidToken``
-    (HTTP 401)."""
+    (HTTP 401). Session-authenticated unsafe requests are CSRF-checked: raises
+    CsrfFailed (HTTP 403)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
         return jwt_auth.authenticate(request, token)
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated else AnonymousUser()
+    user = session_auth(request)
+    return user if user is not None else AnonymousUser()

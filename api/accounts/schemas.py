@@ -63,3 +63,25 @@ class UserPatch(Schema):
     first_name: Name | None = None
     last_name: Name | None = None
     email: Email | None = None
+
+
+class LoginIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=4096)
+
+
+class RefreshIn(Schema):
+    refresh: str = Field(min_length=1, description="a refresh token from /auth/token/pair")
+
+
+class TokenIn(Schema):
+    token: str = Field(min_length=1, description="an access or refresh token")
+
+
+class TokenPairOut(Schema):
+    access: str = Field(description="JWT for `Authorization: Bearer`, valid JWT_ACCESS_MINUTES")
+    refresh: str = Field(description="JWT for /auth/token/refresh, single use (rotated)")
+
+
+class CsrfOut(Schema):
+    csrf_token: str = Field(description="send it back as the X-CSRFToken header")

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import UTC, datetime
 
-from api.accounts.models import Role, User
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from django.db import transaction
+from ninja_jwt.exceptions import TokenError
+from ninja_jwt.settings import api_settings as jwt_settings
+from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from ninja_jwt.tokens import RefreshToken, UntypedToken
+
+from api.accounts.models import AccessGroup, Affiliation, Role, User
+from api.core.errors import AuthenticationFailed, TokenInvalid, TokenRevoked
 
 #: (is_superuser, is_staff, can_upload) of each role
 _ROLE_FLAGS = {
@@ -38,4 +48,142 @@ def user_set_role(*, user: User, role: Role) -> User:
     """Give ``user`` a role by setting its flags (see ``api.accounts.models``)."""
     user.is_superuser, user.is_staff, user.can_upload = _ROLE_FLAGS[Role(role)]
     user.save(update_fields=["is_superuser", "is_staff", "can_upload"])
+    return user
+
+
+# --- JWT (django-ninja-jwt tokens, ninja_jwt.token_blacklist) -------------------------
+
+
+def token_pair_for_user(*, user: User) -> dict[str, str]:
+    """A fresh ``{"access", "refresh"}`` pair; the refresh token is recorded as
+    outstanding (``ninja_jwt.token_blacklist``) so it can be revoked."""
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def token_pair_obtain(*, request, username: str, password: str) -> dict[str, str]:
+    """Log in with a username and password (any configured Django auth backend).
+    Raises AuthenticationFailed (HTTP 401) for wrong credentials or an inactive user."""
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed()
+    update_last_login(None, user)
+    return token_pair_for_user(user=user)
+
+
+def _refresh_token(raw: str, *, reuse_revokes_all: bool = True) -> RefreshToken:
+    """The valid, not revoked refresh token ``raw``. Raises TokenInvalid (HTTP 401) or,
+    for a rotated or logged-out one, TokenRevoked (HTTP 401), after revoking every
+    refresh token of its user when ``reuse_revokes_all`` (reuse of a rotated token
+    means it leaked: RFC 9700 §4.14.2)."""
+    try:
+        return RefreshToken(raw)
+    except TokenError:
+        pass
+    try:
+        payload = UntypedToken(raw).payload  # signature and expiry only
+    except TokenError:
+        raise TokenInvalid() from None
+    jti = payload.get(jwt_settings.JTI_CLAIM)
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh" or not jti:
+        raise TokenInvalid("Not a refresh token.")
+    if BlacklistedToken.objects.filter(token__jti=jti).exists():
+        if reuse_revokes_all:
+            user_tokens_revoke(user_id=payload.get(jwt_settings.USER_ID_CLAIM))
+        raise TokenRevoked()
+    raise TokenInvalid()
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate: revoke ``refresh`` and return a new pair (refresh token rotation, RFC 9700
+    §4.14.2). Raises TokenInvalid or TokenRevoked (HTTP 401); a deleted or inactive
+    user's token is invalid. Two requests racing with one token: one wins, the other
+    counts as a reuse."""
+    token = _refresh_token(refresh)
+    user_id = token.payload.get(jwt_settings.USER_ID_CLAIM)
+    user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+    if user is None or not user.is_active:
+        raise TokenInvalid("The token's user is unknown or inactive.")
+    with transaction.atomic():
+        outstanding, _ = OutstandingToken.objects.get_or_create(
+            jti=token.payload[jwt_settings.JTI_CLAIM],
+            defaults={"user": user, "token": refresh, "expires_at": _expiry(token)},
+        )
+        outstanding = OutstandingToken.objects.select_for_update().get(pk=outstanding.pk)
+        _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+        pair = token_pair_for_user(user=user) if created else None
+    if pair is None:
+        user_tokens_revoke(user_id=user_id)
+        raise TokenRevoked()
+    return pair
+
+
+def _expiry(token: RefreshToken):
+    return datetime.fromtimestamp(token.payload["exp"], tz=UTC)
+
+
+def token_check(*, refresh: str) -> None:
+    """Raises TokenInvalid or TokenRevoked (HTTP 401) unless ``refresh`` is usable."""
+    _refresh_token(refresh, reuse_revokes_all=False)
+
+
+@transaction.atomic
+def token_revoke(*, refresh: str) -> None:
+    """Log out: revoke ``refresh`` (access tokens stay valid until they expire, at most
+    ``JWT_ACCESS_MINUTES``). Raises TokenInvalid or TokenRevoked (HTTP 401)."""
+    _refresh_token(refresh, reuse_revokes_all=False).blacklist()
+
+
+def user_tokens_revoke(*, user_id) -> int:
+    """Revoke every outstanding refresh token of a user; returns how many."""
+    if user_id is None:
+        return 0
+    pending = OutstandingToken.objects.filter(user_id=user_id, blacklistedtoken__isnull=True)
+    return len(BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in pending]))
+
+
+# --- identity providers (OIDC now; CAS, Shibboleth through the same mapping) ----------
+
+
+def _claim_values(claims: dict, name: str) -> list[str]:
+    value = claims.get(name) if name else None
+    if value is None:
+        return []
+    values = value if isinstance(value, list | tuple) else str(value).replace(";", ",").split(",")
+    return [str(v).strip() for v in values if str(v).strip()]
+
+
+@transaction.atomic
+def user_sync_from_claims(*, user: User, claims: dict) -> User:
+    """Fill ``user`` (saved or not) from an identity provider's claims and save it.
+
+    - ``email``, ``given_name``, ``family_name`` (OIDC standard claims);
+    - ``affiliation``: the first value of the ``OIDC_CLAIM_AFFILIATION`` claim (a string
+      or a list, e.g. eduPersonAffiliation) that is a known affiliation;
+    - ``establishment``: the ``OIDC_CLAIM_ESTABLISHMENT`` claim;
+    - ``can_upload``: granted when any affiliation value is in ``UPLOAD_AFFILIATIONS``
+      (Esup-Pod's AFFILIATION_STAFF); never revoked here (administrators revoke it);
+    - access groups: with ``OIDC_CLAIM_GROUPS`` set, the user joins the groups whose
+      ``code_name`` the claim lists (created when missing); other memberships stay.
+    """
+    affiliations = _claim_values(claims, settings.OIDC_CLAIM_AFFILIATION)
+    known = [a for a in affiliations if a in Affiliation.values]
+    user.email = str(claims.get("email") or user.email or "")[:254]
+    user.first_name = str(claims.get("given_name") or user.first_name or "")[:150]
+    user.last_name = str(claims.get("family_name") or user.last_name or "")[:150]
+    if known:
+        user.affiliation = known[0]
+    establishment = claims.get(settings.OIDC_CLAIM_ESTABLISHMENT)
+    if establishment:
+        user.establishment = str(establishment)[:100]
+    if set(affiliations) & set(settings.UPLOAD_AFFILIATIONS):
+        user.can_upload = True
+    if user.pk is None:
+        user.set_unusable_password()
+    user.save()
+    for code_name in _claim_values(claims, settings.OIDC_CLAIM_GROUPS):
+        group, _ = AccessGroup.objects.get_or_create(
+            code_name=code_name[:150], defaults={"display_name": code_name[:250]}
+        )
+        group.members.add(user)
     return user

@@ -11,13 +11,15 @@
 from __future__ import annotations
 
 import logging
+import re
+from http import HTTPStatus
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
-from api.core.errors import PodError
+from api.core.errors import ERROR_CODES, PodError
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,11 @@ def success_body(data: Any) -> dict:
 
 
 def pod_error_response(exc: PodError, headers: dict | None = None) -> JsonResponse:
-    """The envelope response of one of our errors, for plain Django views."""
+    """The envelope response of one of our errors, for plain Django views; a
+    RateLimited error gets its ``Retry-After`` header."""
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after), **(headers or {})}
     response = JsonResponse(
         error_body([exc.as_error()]), status=exc.status, encoder=NinjaJSONEncoder
     )
@@ -77,7 +83,7 @@ _CODES = {
     413: "payload_too_large",
     415: "unsupported_media",
     422: "validation_error",
-    429: "throttled",
+    429: "rate_limited",
 }
 
 
@@ -137,11 +143,80 @@ def _success_schema(data_schema: dict) -> dict:
     }
 
 
+#: statuses every operation of a kind may answer, with the codes shown as examples
+_AUTH_CODES = ("not_authenticated", "token_not_valid")
+_CODE_IN_TEXT = re.compile(r"``([a-z_]+)``|`([a-z_]+)`")
+
+
+def _example_name(code: str) -> str:
+    return f"error_{code}"
+
+
+def _error_examples() -> dict:
+    """One reusable example per stable code (``components/examples``)."""
+    return {
+        _example_name(code): {
+            "summary": f"{status} {code}",
+            "value": error_body([error(code, meaning)]),
+        }
+        for code, (status, meaning) in ERROR_CODES.items()
+    }
+
+
+def _codes_of(operation: dict) -> set[str]:
+    """Error codes an operation may answer: from its description (``code``), its
+    security (401), its parameters (404 for a path, 422 for any input), plus 500."""
+    text = f"{operation.get('summary', '')} {operation.get('description', '')}"
+    codes = {a or b for a, b in _CODE_IN_TEXT.findall(text)} & ERROR_CODES.keys()
+    if operation.get("security"):
+        codes.update(_AUTH_CODES)
+    parameters = operation.get("parameters", [])
+    if any(p.get("in") == "path" for p in parameters):
+        codes.add("not_found")
+    if parameters or operation.get("requestBody"):
+        codes.add("validation_error")
+    codes.add("internal_error")
+    return codes
+
+
+def _error_response(description: str, codes: list[str]) -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorEnvelope"},
+                "examples": {
+                    _example_name(c): {"$ref": f"#/components/examples/{_example_name(c)}"}
+                    for c in codes
+                },
+            }
+        },
+    }
+
+
+def _code_description() -> str:
+    lines = ["Stable machine-readable code; clients may switch on it:"]
+    lines += [
+        f"- `{code}` ({status}): {meaning}" for code, (status, meaning) in ERROR_CODES.items()
+    ]
+    return "\n".join(lines)
+
+
 def wrap_openapi(schema: dict) -> dict:
-    """Describe the envelope: wrap every JSON response schema, add 4XX/5XX errors."""
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["ErrorItem"] = _ERROR_ITEM
-    components["ErrorEnvelope"] = _ERROR_ENVELOPE
+    """Describe the envelope: wrap every JSON response schema; document the error
+    statuses each operation may answer, with an example per stable code
+    (``api.core.errors.ERROR_CODES``), plus catch-all 4XX/5XX."""
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["ErrorItem"] = {
+        **_ERROR_ITEM,
+        "properties": {
+            **_ERROR_ITEM["properties"],
+            "code": {"type": "string", "description": _code_description()},
+        },
+    }
+    schemas["ErrorEnvelope"] = _ERROR_ENVELOPE
+    components.setdefault("examples", {}).update(_error_examples())
     error_ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
     for methods in schema.get("paths", {}).values():
         for operation in methods.values():
@@ -154,6 +229,22 @@ def wrap_openapi(schema: dict) -> dict:
                     content["schema"] = error_ref
                 else:
                     content["schema"] = _success_schema(content.get("schema", {}))
+            by_status: dict[int, list[str]] = {}
+            for code in sorted(_codes_of(operation)):
+                by_status.setdefault(ERROR_CODES[code][0], []).append(code)
+            for status, codes in sorted(by_status.items()):
+                documented = responses.get(str(status))
+                if documented is None:
+                    text = HTTPStatus(status).phrase if status in _HTTP_STATUSES else "Error."
+                    responses[str(status)] = _error_response(text, codes)
+                else:
+                    content = documented.setdefault("content", {}).setdefault(
+                        "application/json", {"schema": error_ref}
+                    )
+                    content["schema"] = error_ref
+                    content.setdefault("examples", {}).update(
+                        _error_response("", codes)["content"]["application/json"]["examples"]
+                    )
             for code, text in (("4XX", "Client error."), ("5XX", "Server error.")):
                 responses.setdefault(
                     code,
@@ -163,6 +254,9 @@ def wrap_openapi(schema: dict) -> dict:
                     },
                 )
     return schema
+
+
+_HTTP_STATUSES = {s.value for s in HTTPStatus}
 
 
 def empty_response(status: int = 204) -> HttpResponse:

@@ -100,3 +100,154 @@ class RateLimited(PodError):
     def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AuthenticationFailed(PodError):
+    """``POST /auth/token/pair`` with a wrong username or password, or an inactive
+    account (HTTP 401)."""
+
+    status, code = 401, "authentication_failed"
+    default_message = "No active account found with the given credentials."
+
+
+class TokenInvalid(PodError):
+    """A JWT that is malformed, tampered with, expired or of the wrong type (HTTP 401)."""
+
+    status, code, default_message = 401, "token_not_valid", "Token is invalid or expired."
+
+
+class TokenRevoked(PodError):
+    """A refresh token that was already rotated or logged out (HTTP 401). Reusing one
+    revokes every refresh token of its user: a stolen token cannot outlive the theft."""
+
+    status, code = 401, "token_revoked"
+    default_message = "This refresh token was revoked: log in again."
+
+
+class CsrfFailed(PodError):
+    """A session-authenticated unsafe request (POST, PUT, PATCH, DELETE) without a valid
+    CSRF token (``X-CSRFToken`` header matching the ``csrftoken`` cookie) (HTTP 403).
+    Bearer-token requests are exempt."""
+
+    status, code = 403, "csrf_failed"
+    default_message = "CSRF check failed: send the csrftoken cookie's value as X-CSRFToken."
+
+
+#: Every stable error ``code`` the API answers with: code → (HTTP status, meaning).
+#: One source of truth: the OpenAPI schema lists these codes with examples
+#: (``api.core.envelope.wrap_openapi``) and ``docs/api.md``'s table is checked against
+#: this table by ``tests/api/core/test_error_codes.py``, as is every ``PodError``
+#: subclass and every ``code="..."`` given to one in ``api/``.
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    # 400
+    "bad_request": (400, "The request body is not parsable (e.g. malformed JSON)."),
+    "incomplete_body": (400, "tus: the PATCH body was cut short (the bytes received are kept)."),
+    # 401
+    "not_authenticated": (
+        401,
+        "No credentials (bearer token or session) on an endpoint that needs them.",
+    ),
+    "authentication_failed": (
+        401,
+        "Login with a wrong username or password, or an inactive account.",
+    ),
+    "token_not_valid": (
+        401,
+        "A JWT that is malformed, tampered with, expired or of the wrong type.",
+    ),
+    "token_revoked": (
+        401,
+        "A refresh token already rotated or logged out (reuse revokes the user's others).",
+    ),
+    "invalid_signature": (
+        401,
+        "A worker callback whose Standard Webhooks signature or timestamp is wrong.",
+    ),
+    # 403
+    "permission_denied": (
+        403,
+        "You may see the resource but not do this (e.g. edit another's video).",
+    ),
+    "csrf_failed": (
+        403,
+        "A session-authenticated unsafe request without a valid X-CSRFToken header.",
+    ),
+    "wrong_password": (
+        403,
+        "POST /videos/{id}/unlock or a live event's unlock with a wrong password.",
+    ),
+    "invalid_grant": (403, "An X-Video-Grant header that is malformed, tampered with or expired."),
+    "invalid_media_token": (
+        403,
+        "A /media/t/<token>/ URL whose token is invalid, expired or for another path.",
+    ),
+    # 404
+    "not_found": (404, "Unknown, or hidden from you (private videos answer 404, not 403)."),
+    "upload_not_found": (404, "tus: no such upload, or not yours."),
+    # 405
+    "method_not_allowed": (
+        405,
+        "The method is not allowed on this URL (the message lists the allowed ones).",
+    ),
+    # 409
+    "conflict": (409, "Conflicts with the current state of the resource."),
+    "invalid_state": (
+        409,
+        "Not possible in the resource's current state (e.g. uploading to an encoded video).",
+    ),
+    "not_password_protected": (
+        409,
+        "Unlocking a video or live event that is not password-protected.",
+    ),
+    "offset_mismatch": (
+        409,
+        "tus: Upload-Offset differs from the upload's offset (HEAD it and resume).",
+    ),
+    "upload_complete": (409, "tus: the upload already has all its bytes."),
+    "slug_taken": (409, "Another channel, theme, playlist... already has this slug."),
+    "already_listed": (409, "The video is already in this playlist or favorites."),
+    "comments_disabled": (409, "The video's owners closed its comments."),
+    "comment_deleted": (409, "Replying to or editing a deleted comment."),
+    "track_exists": (409, "Another upload of the same caption track is under way."),
+    "chapter_exists": (409, "Another chapter of the video starts at the same time."),
+    "event_over": (409, "The live event's end has passed."),
+    "not_live": (409, "The live event is not live."),
+    "ingest_busy": (409, "The live event's ingest is already in use."),
+    # 410 to 416
+    "gone": (410, "This resource is gone."),
+    "upload_expired": (
+        410,
+        "tus: the upload expired (UPLOAD_EXPIRATION_SECONDS after its last write).",
+    ),
+    "length_required": (411, "tus: Content-Length is required."),
+    "tus_version_unsupported": (412, "tus: Tus-Resumable is not 1.0.0."),
+    "payload_too_large": (413, "The request body is too large."),
+    "upload_too_large": (413, "tus: Upload-Length is over UPLOAD_MAX_SIZE."),
+    "upload_length_exceeded": (413, "tus: the body goes past Upload-Length."),
+    "unsupported_media": (415, "The uploaded file is not audio or video we can read."),
+    "wrong_content_type": (415, "tus: a PATCH body that is not application/offset+octet-stream."),
+    "range_not_satisfiable": (416, "A media Range header past the end of the file."),
+    # 422
+    "validation_error": (422, "Invalid input; `field` names it (tus header errors answer 400)."),
+    "invalid_cursor": (422, "A pagination cursor that was not made for this ordering."),
+    "malformed_json": (422, "A worker callback whose body is not JSON."),
+    "unsupported_event": (422, "A worker callback of an unknown event type."),
+    "invalid_webvtt": (422, "A caption file that is not valid WebVTT."),
+    "invalid_srt": (422, "A caption file that is not valid SRT."),
+    "chapter_out_of_range": (422, "A chapter starting outside the video's duration."),
+    # 423, 429, 460
+    "upload_locked": (423, "tus: another request is writing this upload."),
+    "rate_limited": (
+        429,
+        "Too many requests of one kind (login, uploads, unlock, comments): see Retry-After.",
+    ),
+    "checksum_mismatch": (
+        460,
+        "tus checksum extension: the body does not match Upload-Checksum (it is discarded).",
+    ),
+    # 5xx
+    "internal_error": (500, "An unexpected server error (logged); the message gives no detail."),
+    "backend_unavailable": (503, "The encoding or live backend (Kubernetes) did not answer."),
+    "database_unavailable": (503, "GET /readyz: the database does not answer."),
+    "storage_unavailable": (503, "The media storage did not answer; retry later, nothing is lost."),
+}

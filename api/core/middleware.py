@@ -7,8 +7,10 @@ import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views import csrf
 
-from api.core.envelope import _code_for, json_error_response
+from api.core.envelope import _code_for, json_error_response, pod_error_response
+from api.core.errors import CsrfFailed
 
 logger = logging.getLogger("api.errors")
 
@@ -51,3 +53,12 @@ class JsonErrorMiddleware:
             return None  # Django turns these into 4xx responses; __call__ makes them JSON
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return json_error_response(500, "internal_error", "Internal server error.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: Django's CSRF rejections (plain Django views such as
+    ``/oidc/logout/``) answer 403 ``csrf_failed`` in the envelope; the admin keeps
+    Django's page."""
+    if request.path.startswith("/admin/"):
+        return csrf.csrf_failure(request, reason)
+    return pod_error_response(CsrfFailed())

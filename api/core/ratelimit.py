@@ -16,22 +16,27 @@ from api.core.errors import RateLimited
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _key(group: str, request) -> str:
-    user = getattr(request, "auth", None) or getattr(request, "user", None)
+def _client_key(request, user=None) -> str:
+    user = user or getattr(request, "auth", None) or getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False):
         return f"user:{user.pk}"
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
 
 
-def enforce(request, scope: str) -> None:
+def enforce(request, scope: str, *, user=None) -> None:
     """Count one request of ``scope``; raises RateLimited (HTTP 429) past the limit.
 
-    A scope absent from ``RATE_LIMITS`` (or set to ``None``) is not limited.
+    ``user``: the authenticated user when the request does not carry it (plain Django
+    views authenticating by bearer token). A scope absent from ``RATE_LIMITS`` (or set
+    to ``None``) is not limited.
     """
     rate = settings.RATE_LIMITS.get(scope)
     if not rate:
         return
-    usage = get_usage(request, group=f"pod:{scope}", key=_key, rate=rate, increment=True)
+    key = _client_key(request, user)
+    usage = get_usage(
+        request, group=f"pod:{scope}", key=lambda group, req: key, rate=rate, increment=True
+    )
     if usage and usage["should_limit"]:
         period = _PERIODS.get(rate.rsplit("/", 1)[1][-1:], 60)
         raise RateLimited(
