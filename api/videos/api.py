@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ninja import Header, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Header, Query, Router, Status
 
 from api.accounts.auth import auth_optional, auth_required
+from api.core.ratelimit import enforce
 from api.videos import selectors, services
 from api.videos.grants import GRANT_HEADER
-from api.videos.schemas import GrantOut, UnlockIn, VideoCardOut, VideoIn, VideoOut, VideoPatch
+from api.videos.schemas import (
+    GrantOut,
+    UnlockIn,
+    VideoCardPage,
+    VideoFilters,
+    VideoIn,
+    VideoOut,
+    VideoPage,
+    VideoPatch,
+)
 
 router = Router()
 catalog_router = Router()
@@ -29,11 +38,12 @@ def create_video(request, payload: VideoIn):
     return Status(201, selectors.video_get(video_id=video.id, user=request.auth))
 
 
-@router.get("", response=list[VideoOut], auth=auth_required)
-@paginate(LimitOffsetPagination)
-def list_videos(request):
-    """Your videos (owned or co-owned), newest first (``limit``/``offset`` pagination)."""
-    return selectors.video_list_own(user=request.auth)
+@router.get("", response=VideoPage, auth=auth_required)
+def list_videos(request, filters: Query[VideoFilters]):
+    """Your videos (owned or co-owned), newest first by default; filters, search
+    (``q``), ``ordering`` and cursor pagination: pass the page's ``next`` as ``cursor``.
+    A bad cursor: 422 ``invalid_cursor``."""
+    return selectors.video_list_own(user=request.auth, **filters.dict())
 
 
 @router.get("/{uuid:video_id}", response=VideoOut, auth=auth_optional)
@@ -63,14 +73,15 @@ def delete_video(request, video_id: UUID):
 def unlock_video(request, video_id: UUID, payload: UnlockIn):
     """Unlock a password-protected video: a short-lived grant to send back in the
     ``X-Video-Grant`` header. Wrong password: 403 ``wrong_password``; another
-    visibility: 409 ``not_password_protected``."""
+    visibility: 409 ``not_password_protected``; too many tries: 429 ``rate_limited``."""
+    enforce(request, "unlock")  # password guessing: 429 rate_limited past RATE_LIMITS
     video = selectors.video_get_unlockable(video_id=video_id, user=request.auth)
     return services.video_unlock(video=video, password=payload.password)
 
 
-@catalog_router.get("/videos", response=list[VideoCardOut], auth=None)
-@paginate(LimitOffsetPagination)
-def catalog_videos(request):
-    """The public catalog: published public videos, newest first, the same for everyone
-    (no authentication needed)."""
-    return selectors.video_list_public()
+@catalog_router.get("/videos", response=VideoCardPage, auth=None)
+def catalog_videos(request, filters: Query[VideoFilters]):
+    """The public catalog: published public videos, the same for everyone (no
+    authentication needed); filters, search, ordering and cursor pagination as for
+    ``GET /videos``."""
+    return selectors.video_list_public(**filters.dict())

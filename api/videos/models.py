@@ -3,6 +3,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 
@@ -23,9 +25,36 @@ class Visibility(models.TextChoices):
     PASSWORD = "password", "Password-protected"
 
 
+class Licence(models.TextChoices):
+    """The Creative Commons 4.0 set (https://creativecommons.org/licenses/), CC0, and
+    all rights reserved (the default, as in Esup-Pod)."""
+
+    ALL_RIGHTS_RESERVED = "all-rights-reserved", "All rights reserved"
+    CC_BY = "cc-by", "Attribution 4.0 International (CC BY 4.0)"
+    CC_BY_SA = "cc-by-sa", "Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)"
+    CC_BY_ND = "cc-by-nd", "Attribution-NoDerivatives 4.0 International (CC BY-ND 4.0)"
+    CC_BY_NC = "cc-by-nc", "Attribution-NonCommercial 4.0 International (CC BY-NC 4.0)"
+    CC_BY_NC_SA = (
+        "cc-by-nc-sa",
+        "Attribution-NonCommercial-ShareAlike 4.0 International (CC BY-NC-SA 4.0)",
+    )
+    CC_BY_NC_ND = (
+        "cc-by-nc-nd",
+        "Attribution-NonCommercial-NoDerivatives 4.0 International (CC BY-NC-ND 4.0)",
+    )
+    CC0 = "cc0", "Public domain dedication (CC0 1.0)"
+
+
 #: published public videos: listed in the catalog, media under plain (cacheable) URLs.
 #: ``Video.is_public`` is the same rule for one loaded video.
 PUBLIC_Q = Q(visibility=Visibility.PUBLIC, is_draft=False, status=VideoStatus.READY)
+
+#: PostgreSQL text search configuration: ``simple`` (no stemming, no stop words) suits
+#: a catalog mixing languages
+SEARCH_CONFIG = "simple"
+#: the document full-text search (``?q=``) matches on PostgreSQL; the GIN index
+#: ``video_search`` is built on this very expression, so the planner uses it
+SEARCH_VECTOR = SearchVector("title", "description", "search_tags", config=SEARCH_CONFIG)
 
 #: storage sub-folder of the source file (never served as media)
 SOURCE_DIR = "source/"
@@ -84,6 +113,25 @@ class Video(models.Model):
         "accounts.AccessGroup", related_name="videos", blank=True
     )
 
+    # editorial (api.editorial)
+    licence = models.CharField(
+        max_length=32, choices=Licence.choices, default=Licence.ALL_RIGHTS_RESERVED
+    )
+    type = models.ForeignKey(
+        "editorial.VideoType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="videos",
+    )
+    channels = models.ManyToManyField("editorial.Channel", related_name="videos", blank=True)
+    themes = models.ManyToManyField("editorial.Theme", related_name="videos", blank=True)
+    disciplines = models.ManyToManyField("editorial.Discipline", related_name="videos", blank=True)
+    tags = models.ManyToManyField("editorial.Tag", related_name="videos", blank=True)
+    #: the tags' slugs, space-separated, kept in step by the services: searched with the
+    #: title and description (``SEARCH_VECTOR``)
+    search_tags = models.TextField(blank=True, default="", editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,6 +140,10 @@ class Video(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"]),
             models.Index(fields=["-created_at", "-id"], condition=PUBLIC_Q, name="video_catalog"),
+            # every list's default order and keyset pages (api.core.pagination)
+            models.Index(fields=["-created_at", "-id"], name="video_created"),
+            # full-text search; created on PostgreSQL only (migration 0004)
+            GinIndex(SEARCH_VECTOR, name="video_search"),
         ]
 
     def __str__(self) -> str:

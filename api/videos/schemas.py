@@ -4,7 +4,7 @@ from the request's user and the video's latest encoding job."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.conf import settings
@@ -13,13 +13,20 @@ from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from api.accounts.schemas import AccessGroupOut
-from api.videos.models import Video, VideoStatus, Visibility
+from api.core.fields import Index, Instant, RowId
+from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.videos.models import Licence, Video, VideoStatus, Visibility
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250)]
-Description = Annotated[str, StringConstraints(max_length=20_000)]
+#: PostgreSQL text cannot hold NUL characters: refused (422) rather than a database error
+NO_NUL = r"^[^\x00]*$"
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250, pattern=NO_NUL)
+]
+Description = Annotated[str, StringConstraints(max_length=20_000, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 Password = Annotated[str, StringConstraints(min_length=4, max_length=128)]
-CodeName = Annotated[str, StringConstraints(min_length=1, max_length=150)]
-Username = Annotated[str, StringConstraints(min_length=1, max_length=150)]
+CodeName = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=NO_NUL)]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=NO_NUL)]
 
 _VISIBILITY = (
     "public: listed in the catalog; unlisted: anyone with the link; private: owners and "
@@ -27,6 +34,12 @@ _VISIBILITY = (
     "`POST /videos/{id}/unlock`"
 )
 _PASSWORD = "write-only, stored hashed; only with visibility `password`, which needs one"
+_CHANNELS = "channel ids; you must own or be a member of each channel (staff: any)"
+_THEMES = "theme ids, each in one of the video's channels"
+_TAGS = "keywords; stored normalised as lower-case slugs ('Machine Learning' → machine-learning)"
+TagName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
+]
 
 
 class VideoIn(Schema):
@@ -37,6 +50,12 @@ class VideoIn(Schema):
     password: Password | None = Field(None, description=_PASSWORD)
     access_groups: list[CodeName] = Field([], description="access group code names")
     additional_owners: list[Username] = Field([], description="usernames; they may edit")
+    licence: Licence = Licence.ALL_RIGHTS_RESERVED
+    type: RowId | None = Field(None, description="video type id")
+    channels: list[RowId] = Field([], description=_CHANNELS)
+    themes: list[RowId] = Field([], description=_THEMES)
+    disciplines: list[RowId] = Field([], description="discipline ids")
+    tags: list[TagName] = Field([], description=_TAGS, max_length=50)
 
 
 class VideoPatch(Schema):
@@ -49,6 +68,12 @@ class VideoPatch(Schema):
     password: Password | None = Field(None, description=_PASSWORD)
     access_groups: list[CodeName] | None = Field(None, description="access group code names")
     additional_owners: list[Username] | None = Field(None, description="usernames")
+    licence: Licence | None = None
+    type: RowId | None = Field(None, description="video type id (null: none)")
+    channels: list[RowId] | None = Field(None, description=_CHANNELS)
+    themes: list[RowId] | None = Field(None, description=_THEMES)
+    disciplines: list[RowId] | None = Field(None, description="discipline ids")
+    tags: list[TagName] | None = Field(None, description=_TAGS, max_length=50)
 
 
 class UnlockIn(Schema):
@@ -64,6 +89,19 @@ class GrantOut(Schema):
 class OwnerOut(Schema):
     id: int
     username: str
+
+
+class RefOut(Schema):
+    """A compact editorial object (channel, theme, discipline, type)."""
+
+    id: int
+    slug: str
+    title: str
+
+
+class TagOut(Schema):
+    slug: str
+    name: str
 
 
 class ErrorOut(Schema):
@@ -113,12 +151,40 @@ class VideoOut(Schema):
     visibility: Visibility
     is_draft: bool
     access_groups: list[AccessGroupOut]
+    licence: Licence
+    type: RefOut | None
+    channels: list[RefOut]
+    themes: list[RefOut]
+    disciplines: list[RefOut]
+    tags: list[TagOut]
     source: SourceOut | None
     upload: UploadOut | None = Field(description="present while the source may be uploaded")
     encoding: EncodingOut | None = Field(description="the latest encoding job")
     renditions: list[RenditionOut]
+    allow_comments: bool = Field(description="false: the owners closed the comments")
+    views: int = Field(description="views counted (one per viewer per 30 min)")
+    likes: int
+    dislikes: int
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_views(obj: Video):
+        from api.social.selectors import video_stats
+
+        return video_stats(video=obj).views
+
+    @staticmethod
+    def resolve_likes(obj: Video):
+        from api.social.selectors import video_stats
+
+        return video_stats(video=obj).likes
+
+    @staticmethod
+    def resolve_dislikes(obj: Video):
+        from api.social.selectors import video_stats
+
+        return video_stats(video=obj).dislikes
 
     @staticmethod
     def resolve_additional_owners(obj: Video):
@@ -127,6 +193,22 @@ class VideoOut(Schema):
     @staticmethod
     def resolve_access_groups(obj: Video):
         return obj.access_groups.all()
+
+    @staticmethod
+    def resolve_channels(obj: Video):
+        return obj.channels.all()
+
+    @staticmethod
+    def resolve_themes(obj: Video):
+        return obj.themes.all()
+
+    @staticmethod
+    def resolve_disciplines(obj: Video):
+        return obj.disciplines.all()
+
+    @staticmethod
+    def resolve_tags(obj: Video):
+        return obj.tags.all()
 
     @staticmethod
     def resolve_error(obj: Video):
@@ -191,3 +273,48 @@ class VideoCardOut(Schema):
 
         poster = (obj.manifest or {}).get("poster")
         return media_url(context["request"], obj.output_prefix + poster) if poster else None
+
+
+Ordering = Literal["-created_at", "created_at", "title", "-title", "duration", "-duration"]
+
+
+class VideoFilters(Schema):
+    """Query parameters of the video lists: filters (all optional, combined with AND),
+    search, ordering and keyset pagination (see ``api.core.pagination``)."""
+
+    q: Text | None = Field(
+        None,
+        max_length=200,
+        description="full-text search on title, description and tags (PostgreSQL "
+        'websearch syntax: words, "a phrase", -excluded, or)',
+    )
+    channel: RowId | None = Field(None, description="channel id")
+    theme: RowId | None = Field(None, description="theme id")
+    discipline: RowId | None = Field(None, description="discipline id")
+    type: RowId | None = Field(None, description="video type id")
+    tag: Text | None = Field(None, max_length=100, description="tag slug")
+    owner: Text | None = Field(None, max_length=150, description="username of an owner")
+    created_after: Instant | None = Field(None, description="created at or after (ISO 8601)")
+    created_before: Instant | None = Field(None, description="created at or before")
+    duration_min: float | None = Field(None, ge=0, description="seconds, inclusive")
+    duration_max: float | None = Field(None, ge=0, description="seconds, inclusive")
+    ordering: Ordering = Field("-created_at", description="sort key; `-` for descending")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="page size")
+    cursor: Text | None = Field(
+        None, max_length=500, description="`next` of the previous page (same ordering)"
+    )
+    offset: Index | None = Field(
+        None, description="positional start (without cursor; not stable under inserts)"
+    )
+
+
+class VideoPage(Schema):
+    items: list[VideoOut]
+    count: int = Field(description="videos matching the filters")
+    next: str | None = Field(description="cursor of the next page; null on the last one")
+
+
+class VideoCardPage(Schema):
+    items: list[VideoCardOut]
+    count: int = Field(description="videos matching the filters")
+    next: str | None = Field(description="cursor of the next page; null on the last one")

@@ -17,27 +17,66 @@ additional owners for the owner and staff; others who can see the video get 403.
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
+from django.contrib.postgres.search import SearchQuery
+from django.db import connections
 from django.db.models import (
+    Exists,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Value,
 )
+from django.db.models.functions import Coalesce
 
 from api.accounts.models import User
 from api.core.access import can_edit_expression, group_member_q, is_staff, owners_q
 from api.core.errors import NotFound, PermissionDenied
+from api.core.pagination import DEFAULT_LIMIT, SortKey, keyset_page
+from api.editorial.models import Channel, Discipline, Tag, Theme
 from api.encoding.models import EncodingJob
 from api.videos.grants import VideoGrant, grant_read
-from api.videos.models import PUBLIC_Q, Video, VideoStatus, Visibility
+from api.videos.models import (
+    PUBLIC_Q,
+    SEARCH_CONFIG,
+    SEARCH_VECTOR,
+    Video,
+    VideoStatus,
+    Visibility,
+)
 
 _PUBLISHED = Q(status=VideoStatus.READY, is_draft=False)
 
 _CO_OWNERS = Prefetch("additional_owners", queryset=User.objects.only("id", "username"))
 _LATEST_JOBS = Prefetch(
-    "encoding_jobs", queryset=EncodingJob.objects.order_by("-created_at"), to_attr="latest_jobs"
+    "encoding_jobs",
+    # what EncodingOut shows: not the spec (JSON parsed for nothing)
+    queryset=EncodingJob.objects.only("id", "video_id", "phase", "progress", "created_at").order_by(
+        "-created_at"
+    ),
+    to_attr="latest_jobs",
 )
+#: the compact editorial objects of ``VideoOut`` (one query each, whatever the page)
+_EDITORIAL = (
+    Prefetch("channels", queryset=Channel.objects.only("id", "slug", "title")),
+    Prefetch("themes", queryset=Theme.objects.only("id", "slug", "title", "channel_id")),
+    Prefetch("disciplines", queryset=Discipline.objects.only("id", "slug", "title")),
+    Prefetch("tags", queryset=Tag.objects.only("id", "slug", "name")),
+)
+
+#: ``?ordering=`` values of video lists; each pages by (key, id), see api.core.pagination
+VIDEO_ORDERINGS = {
+    "-created_at": SortKey("created_at", datetime, descending=True),
+    "created_at": SortKey("created_at", datetime, descending=False),
+    "title": SortKey("title", str, descending=False),
+    "-title": SortKey("title", str, descending=True),
+    # videos without a duration yet (not encoded) sort as 0 s
+    "duration": SortKey("sort_duration", float, False, Coalesce("duration", Value(0.0))),
+    "-duration": SortKey("sort_duration", float, True, Coalesce("duration", Value(0.0))),
+}
 
 
 def _visible_q(user, grant: VideoGrant | None) -> Q:
@@ -56,12 +95,18 @@ def _visible_q(user, grant: VideoGrant | None) -> Q:
     return owners_q(Video, user) | (_PUBLISHED & audience)
 
 
+def video_visible_q(user) -> Q:
+    """The condition on ``Video`` rows ``user`` may see (without a password grant), for
+    other apps' selectors (playlists, favorites)."""
+    return _visible_q(user, None)
+
+
 def _for_output(qs: QuerySet[Video], user) -> QuerySet[Video]:
     """Everything ``VideoOut`` needs, in a constant number of queries; ``user_can_edit``
     is computed by the database."""
     return (
-        qs.select_related("owner")
-        .prefetch_related(_CO_OWNERS, "access_groups", _LATEST_JOBS)
+        qs.select_related("owner", "type", "stats")
+        .prefetch_related(_CO_OWNERS, "access_groups", _LATEST_JOBS, *_EDITORIAL)
         .annotate(user_can_edit=can_edit_expression(Video, user))
     )
 
@@ -73,15 +118,122 @@ def videos_visible_to(user, *, grant: str | None = None) -> QuerySet[Video]:
     return _for_output(Video.objects.filter(_visible_q(user, parsed)), user)
 
 
-def video_list_own(*, user) -> QuerySet[Video]:
-    """The videos the user owns or co-owns, newest first."""
-    own = Video.objects.filter(owners_q(Video, user)).order_by("-created_at", "-id")
-    return _for_output(own, user)
+def _through(relation: str, **conditions) -> Exists:
+    field = Video._meta.get_field(relation)
+    through = field.remote_field.through.objects.filter(video_id=OuterRef("pk"), **conditions)
+    return Exists(through)
 
 
-def video_list_public() -> QuerySet[Video]:
-    """The catalog: published public videos, newest first (the same for everyone)."""
-    return Video.objects.filter(PUBLIC_Q).select_related("owner").order_by("-created_at", "-id")
+def _search(qs: QuerySet[Video], q: str) -> QuerySet[Video]:
+    """Full-text search on title, description and tags: PostgreSQL's ``websearch``
+    syntax (words, "quoted phrases", -excluded, or) over ``SEARCH_VECTOR`` (GIN
+    index ``video_search``); elsewhere (SQLite) every word must appear, case-insensitive,
+    in one of those fields."""
+    if connections[qs.db].vendor == "postgresql":
+        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
+        return qs.alias(document=SEARCH_VECTOR).filter(document=query)
+    for word in q.split():
+        word = word.strip('"')
+        if word:
+            qs = qs.filter(
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(search_tags__icontains=word)
+            )
+    return qs
+
+
+def video_filter(
+    qs: QuerySet[Video],
+    *,
+    q: str | None = None,
+    channel: int | None = None,
+    theme: int | None = None,
+    discipline: int | None = None,
+    type: int | None = None,
+    tag: str | None = None,
+    owner: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    duration_min: float | None = None,
+    duration_max: float | None = None,
+) -> QuerySet[Video]:
+    """Narrow a video list (of videos already visible to the user). ``channel``,
+    ``theme``, ``discipline``, ``type``: ids; ``tag``: a tag slug; ``owner``: the
+    username of the owner or of an additional owner; dates: ``created_at`` bounds
+    (inclusive); durations in seconds (inclusive). Many-to-many filters are ``EXISTS``
+    subqueries, so no row comes twice."""
+    if q and q.strip():
+        qs = _search(qs, q.strip())
+    if channel is not None:
+        qs = qs.filter(_through("channels", channel_id=channel))
+    if theme is not None:
+        qs = qs.filter(_through("themes", theme_id=theme))
+    if discipline is not None:
+        qs = qs.filter(_through("disciplines", discipline_id=discipline))
+    if type is not None:
+        qs = qs.filter(type_id=type)
+    if tag:
+        qs = qs.filter(_through("tags", tag__slug=tag.strip().lower()))
+    if owner:
+        co_owner = _through("additional_owners", user__username=owner)
+        qs = qs.filter(Q(owner__username=owner) | Q(co_owner))
+    if created_after is not None:
+        qs = qs.filter(created_at__gte=created_after)
+    if created_before is not None:
+        qs = qs.filter(created_at__lte=created_before)
+    if duration_min is not None:
+        qs = qs.filter(duration__gte=duration_min)
+    if duration_max is not None:
+        qs = qs.filter(duration__lte=duration_max)
+    return qs
+
+
+def video_list_own(
+    *,
+    user,
+    ordering: str = "-created_at",
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    offset: int | None = None,
+    **filters,
+) -> dict:
+    """A page (``api.core.pagination.keyset_page``: ``{"items", "count", "next"}``) of
+    the videos the user owns or co-owns, narrowed by ``filters`` (:func:`video_filter`),
+    in ``ordering`` (a key of ``VIDEO_ORDERINGS``). A constant number of queries,
+    whatever the page holds."""
+    own = video_filter(Video.objects.filter(owners_q(Video, user)), **filters)
+    return keyset_page(
+        own,
+        ordering=ordering,
+        keys=VIDEO_ORDERINGS,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+        prepare=lambda qs: _for_output(qs, user),
+    )
+
+
+def video_list_public(
+    *,
+    ordering: str = "-created_at",
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    offset: int | None = None,
+    **filters,
+) -> dict:
+    """A page of the catalog (published public videos, the same for everyone), narrowed
+    and ordered like :func:`video_list_own`."""
+    public = video_filter(Video.objects.filter(PUBLIC_Q), **filters)
+    return keyset_page(
+        public,
+        ordering=ordering,
+        keys=VIDEO_ORDERINGS,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+        prepare=lambda qs: qs.select_related("owner"),
+    )
 
 
 def video_is_public(*, video_id: UUID) -> bool:
