@@ -82,6 +82,8 @@ CALLBACK_SIGNING_SECRET = _dev_secret(
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+#: CSRF rejections of plain Django views answer the envelope (403 csrf_failed)
+CSRF_FAILURE_VIEW = "api.core.middleware.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -93,6 +95,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "ninja_extra",
     "ninja_jwt",
+    "ninja_jwt.token_blacklist",
     "api.core",
     "api.accounts",
     "api.videos",
@@ -100,10 +103,17 @@ INSTALLED_APPS = [
     "api.encoding",
     "api.playback",
     "api.live",
+    "api.social",
+    "api.captions",
+    "api.editorial",
 ]
 
 MIDDLEWARE = [
-    # outermost: turns every non-JSON error response (even the other middlewares') to JSON
+    # X-Request-ID in, out and on every log line; then the latency histogram (see the
+    # README's "Observability")
+    "api.core.request_id.RequestIdMiddleware",
+    "api.core.metrics.MetricsMiddleware",
+    # turns every non-JSON error response (even the other middlewares') to JSON
     "api.core.middleware.JsonErrorMiddleware",
     # /healthz and /readyz, before the host check: probes come with the pod IP as Host
     "api.core.health.HealthMiddleware",
@@ -166,16 +176,39 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# Storage: local folder (embedded default). STORAGE_BACKEND=s3 arrives with the S3 issue.
+# Storage: a local folder (embedded default) or an S3 bucket (README, "Storage").
 STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
-if STORAGE_BACKEND != "local":
-    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r} is not supported yet")
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r}: must be 'local' or 's3'")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+#: s3: the bucket, the endpoint of an S3-compatible server (empty: AWS), its region;
+#: credentials come from boto3's chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY...).
+#: The workers read the same S3_* names from their environment.
+S3_BUCKET = env("S3_BUCKET", "")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "")
+S3_REGION = env("S3_REGION", "")
+S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto")
+#: lifetime of presigned GET URLs of media (seconds), and the endpoint they name when
+#: clients reach the server at another address than the API does
+S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300)
+S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL", "")
+#: multipart uploads past this size (bytes), in parts of this size (both >= 5 MiB)
+S3_MULTIPART_THRESHOLD = env_int("S3_MULTIPART_THRESHOLD", 16 * 1024**2)
+S3_MULTIPART_CHUNKSIZE = env_int("S3_MULTIPART_CHUNKSIZE", 16 * 1024**2)
+#: threads per transfer, attempts per request, timeouts (seconds)
+S3_MAX_CONCURRENCY = env_int("S3_MAX_CONCURRENCY", 4)
+S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 5)
+S3_CONNECT_TIMEOUT = float(env("S3_CONNECT_TIMEOUT", "5"))
+S3_READ_TIMEOUT = float(env("S3_READ_TIMEOUT", "60"))
+if STORAGE_BACKEND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET")
+    STORAGES["default"] = {"BACKEND": "api.core.storage.S3MediaStorage"}
 #: Serve media files from Django (with Range support): development and the embedded default.
 MEDIA_SERVE = env_bool("MEDIA_SERVE", True)
 
@@ -221,6 +254,7 @@ CORS_ALLOW_HEADERS = (
     "upload-defer-length",
     "upload-concat",
     "x-http-method-override",
+    "x-request-id",
 )
 CORS_EXPOSE_HEADERS = (
     "location",
@@ -233,6 +267,7 @@ CORS_EXPOSE_HEADERS = (
     "upload-length",
     "upload-metadata",
     "upload-expires",
+    "x-request-id",
 )
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
@@ -253,13 +288,27 @@ NINJA_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
     "SIGNING_KEY": SECRET_KEY,
+    # each refresh returns a new refresh token and revokes the old one (api.accounts.services)
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 
+#: ``text`` (default) or ``json`` (one JSON object a line); both carry the request id
+LOG_FORMAT = env("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "media_operator.logs.RequestIdFilter"}},
+    "formatters": {"main": {"()": "media_operator.logs.make_formatter", "fmt": LOG_FORMAT}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "main",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
@@ -271,6 +320,11 @@ LOGGING = {
 #: media URLs of non-public videos carry a token valid this many seconds plus the
 #: video's duration (``/media/t/<token>/...``)
 MEDIA_TOKEN_SECONDS = env_int("MEDIA_TOKEN_SECONDS", 3600)
+
+# api.social: a viewer's views of a video within this many seconds count once
+VIEW_DEDUPE_SECONDS = env_int("VIEW_DEDUPE_SECONDS", 1800)
+# api.captions: largest accepted caption/subtitle file (WebVTT or SRT), bytes
+CAPTION_MAX_SIZE = env_int("CAPTION_MAX_SIZE", 2 * 1024**2)
 #: URL prefix of an nginx ``internal`` location that maps to MEDIA_ROOT (e.g.
 #: ``/protected-media/``): when set, the media view checks access and answers with
 #: ``X-Accel-Redirect`` instead of sending the file itself
@@ -294,3 +348,54 @@ LIVE_VIEWER_TTL_SECONDS = env_int("LIVE_VIEWER_TTL_SECONDS", 60)
 #: host the local ingest listens on, and the host name given to broadcasters
 LIVE_INGEST_BIND = env("LIVE_INGEST_BIND", "127.0.0.1")
 LIVE_INGEST_HOST = env("LIVE_INGEST_HOST", "127.0.0.1")
+#: run the live schedule (auto start, end) inside the API process (local backend only)
+LIVE_SCHEDULER = env_bool("LIVE_SCHEDULER", True)
+#: how often the in-server live scheduler ticks, seconds
+LIVE_SCHEDULER_SECONDS = float(env("LIVE_SCHEDULER_SECONDS", "5"))
+
+# --- External identity providers (issue 5, docs/api.md "OIDC") -----------------------
+#: OpenID Connect login (mozilla-django-oidc): /oidc/authenticate/ → the provider →
+#: /oidc/callback/ → a Django session, traded for a JWT pair at /api/v1/auth/session-token
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+#: claims mapped to the user (api.accounts.services.user_sync_from_claims)
+OIDC_CLAIM_USERNAME = env("OIDC_CLAIM_USERNAME", "preferred_username")
+OIDC_CLAIM_AFFILIATION = env("OIDC_CLAIM_AFFILIATION", "eduPersonPrimaryAffiliation")
+OIDC_CLAIM_ESTABLISHMENT = env("OIDC_CLAIM_ESTABLISHMENT", "schacHomeOrganization")
+#: a claim listing access group code names the user joins (empty: no group sync)
+OIDC_CLAIM_GROUPS = env("OIDC_CLAIM_GROUPS", "")
+#: affiliations that get the uploader role at login (Esup-Pod's AFFILIATION_STAFF)
+UPLOAD_AFFILIATIONS = env_list("UPLOAD_AFFILIATIONS", "faculty,employee,staff")
+#: where the browser lands after an identity provider login (the front end)
+LOGIN_REDIRECT_URL = env("LOGIN_REDIRECT_URL", "/")
+LOGIN_REDIRECT_URL_FAILURE = env("LOGIN_REDIRECT_URL_FAILURE", "/")
+LOGOUT_REDIRECT_URL = env("LOGOUT_REDIRECT_URL", "/")
+#: hosts ``?next=`` may point to after login (the front ends), besides this one
+OIDC_REDIRECT_ALLOWED_HOSTS = env_list("OIDC_REDIRECT_ALLOWED_HOSTS")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(_missing)}")
+    AUTHENTICATION_BACKENDS.insert(0, "api.accounts.oidc.PodOIDCBackend")
+#: browsers of front ends on another origin may send cookies (session auth + CSRF):
+#: also list them in CSRF_TRUSTED_ORIGINS
+CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)

@@ -16,8 +16,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja_extra import NinjaExtraAPI
 from ninja_extra.exceptions import APIException
 
-from api.accounts.api import AuthController, groups_router
+from api.accounts.api import auth_router, groups_router
 from api.accounts.api import router as accounts_router
+from api.captions.api import router as captions_router
 from api.core.envelope import (
     EnvelopeRenderer,
     _code_for,
@@ -27,9 +28,11 @@ from api.core.envelope import (
     wrap_openapi,
 )
 from api.core.errors import PodError, RateLimited
+from api.editorial import api as editorial
 from api.encoding.api import router as encoding_router
 from api.live.api import router as live_router
 from api.playback.api import router as playback_router
+from api.social.api import router as social_router
 from api.videos.api import catalog_router
 from api.videos.api import router as videos_router
 
@@ -126,11 +129,20 @@ def _server_error(request, exc: Exception):
     return _respond(request, 500, [error("internal_error", "Internal server error.")])
 
 
-api.register_controllers(AuthController)
+api.add_router("/auth", auth_router, tags=["auth"])
 api.add_router("/users", accounts_router, tags=["accounts"])
 api.add_router("/access-groups", groups_router, tags=["accounts"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])
+api.add_router("/videos", social_router, tags=["social"])
+api.add_router("/videos", captions_router, tags=["captions"])
 api.add_router("/internal", encoding_router, tags=["internal"])
 api.add_router("/live", live_router, tags=["live"])
+api.add_router("/channels", editorial.channels_router, tags=["editorial"])
+api.add_router("/themes", editorial.themes_router, tags=["editorial"])
+api.add_router("/disciplines", editorial.disciplines_router, tags=["editorial"])
+api.add_router("/types", editorial.types_router, tags=["editorial"])
+api.add_router("/tags", editorial.tags_router, tags=["editorial"])
+api.add_router("/playlists", editorial.playlists_router, tags=["playlists"])
+api.add_router("/users", editorial.favorites_router, tags=["playlists"])

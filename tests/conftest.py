@@ -18,8 +18,9 @@ from ninja_jwt.tokens import RefreshToken
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: fixtures for tests against a real Kubernetes control plane built from source
-pytest_plugins = ["tests.kube.fixtures"]
+#: fixtures for tests against a real Kubernetes control plane and a real S3 server (MinIO),
+#: both built from source
+pytest_plugins = ["tests.kube.fixtures", "tests.s3.fixtures"]
 
 
 def pytest_sessionstart(session):

@@ -21,3 +21,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Rate limits off by default; the rate-limit tests set RATE_LIMITS themselves.
 RATE_LIMITS: dict[str, str] = {}
+
+# The in-server live scheduler off by default; its test turns it on.
+LIVE_SCHEDULER = False

@@ -21,8 +21,10 @@ from django.utils import timezone
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from api.core import storage
+from api.captions.services import chapters_import
+from api.core import metrics, storage
 from api.core.errors import NotFound, SignatureInvalid, ValidationFailed
+from api.core.request_id import current_request_id
 from api.encoding.models import CallbackReceipt, EncodingJob, JobPhase
 from api.videos.models import Video
 from api.videos.services import video_fail, video_mark_ready
@@ -53,6 +55,7 @@ def build_spec(*, job_id: UUID, video: Video) -> EncodingJobSpec:
         ladder=list(DEFAULT_LADDER),
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
         callback_url=callback_url(),
+        request_id=current_request_id(),  # the request that started it: into worker logs
     )
 
 
@@ -65,6 +68,7 @@ def encoding_job_create(*, video: Video) -> EncodingJob:
     job.spec = build_spec(job_id=job.id, video=video).to_wire()
     job.save()
     transaction.on_commit(lambda: get_backend().submit(job.id))
+    metrics.ENCODING_JOBS_CREATED.labels(backend=job.backend).inc()
     return job
 
 
@@ -103,9 +107,11 @@ def encoding_job_apply(*, job_id: UUID, event_type: str, data: EncodingEventData
         job.phase, job.progress, job.completed_at = JobPhase.SUCCEEDED, 100.0, now
         fields.append("completed_at")
         output = storage.storage_name(job.spec["output"])
-        video_mark_ready(
+        video = video_mark_ready(
             video=job.video, output_prefix=output, manifest=manifest.model_dump(mode="json")
         )
+        # chapters embedded in the source file, unless the video has chapters already
+        chapters_import(video=video, chapters=[c.model_dump() for c in manifest.source.chapters])
     elif event_type == "encoding.failed":
         job.phase, job.completed_at = JobPhase.FAILED, now
         job.reason = (data.reason or "encoding_failed")[:64]
@@ -161,6 +167,7 @@ def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
     webhook_id = headers["webhook-id"]
     receipt = CallbackReceipt.objects.filter(webhook_id=webhook_id).first()
     if receipt is not None:
+        metrics.CALLBACKS.labels(type=receipt.event_type, outcome="duplicate").inc()
         return receipt.status_code, receipt.response
     try:
         event = CallbackEvent.model_validate(payload)
@@ -199,4 +206,6 @@ def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
         receipt = CallbackReceipt.objects.get(webhook_id=webhook_id)
         return receipt.status_code, receipt.response
     logger.info("callback %s %s %s → %s", webhook_id, event.type, subject, json.dumps(outcome))
+    applied = outcome.get("applied", True) if isinstance(outcome, dict) else True
+    metrics.CALLBACKS.labels(type=event.type, outcome="applied" if applied else "ignored").inc()
     return 200, outcome

@@ -2,6 +2,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from api.captions.schemas import ChapterOut, TrackOut
+
 
 class HlsOut(Schema):
     url: str = Field(description="master playlist URL")
@@ -32,5 +34,5 @@ class PlayerOut(Schema):
     mp4: list[Mp4Out]
     poster: str | None
     storyboard: StoryboardOut | None
-    tracks: list[dict] = Field(description="captions/subtitles (WebVTT), later")
-    chapters: list[dict] = Field(description="chapters, later")
+    tracks: list[TrackOut] = Field(description="captions/subtitles (WebVTT), once ready")
+    chapters: list[ChapterOut] = Field(description="chapters, in order of start")

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from api.captions.selectors import chapter_entries, track_entries
 from api.playback.tokens import media_token
 from api.videos.models import Video, VideoStatus
 
@@ -27,6 +28,15 @@ def media_url(request: HttpRequest, name: str, token: str | None = None) -> str:
         return request.build_absolute_uri(reverse("media", kwargs={"path": name}))
     url = reverse("media-token", kwargs={"token": token, "path": name})
     return request.build_absolute_uri(url)
+
+
+def video_media_token(video: Video) -> tuple[str | None, int | None]:
+    """``(token, expires)`` for the media URLs of a non-public video (expires in Unix
+    seconds), ``(None, None)`` for a public one (plain URLs)."""
+    if video.is_public:
+        return None, None
+    expires = int(time.time()) + settings.MEDIA_TOKEN_SECONDS + math.ceil(video.duration or 0)
+    return media_token(scope=video.storage_prefix, expires=expires), expires
 
 
 def player_config(*, request: HttpRequest, video: Video) -> dict:
@@ -43,14 +53,14 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
         "chapters": [],
     }
     manifest = video.manifest
+    config["chapters"] = chapter_entries(video=video)
     if video.status != VideoStatus.READY or not manifest:
         return config
 
-    token = None
-    if not video.is_public:
-        expires = int(time.time()) + settings.MEDIA_TOKEN_SECONDS + math.ceil(video.duration or 0)
-        token = media_token(scope=video.storage_prefix, expires=expires)
+    token, expires = video_media_token(video)
+    if token is not None:
         config["expires_at"] = datetime.fromtimestamp(expires, tz=UTC)
+    config["tracks"] = track_entries(request=request, video=video, token=token)
 
     def url(path: str) -> str:
         return media_url(request, video.output_prefix + path, token)

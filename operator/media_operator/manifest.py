@@ -16,6 +16,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SourceChapter(_Model):
+    """A chapter marked in the source file (MP4 ``chpl``/QuickTime chapters, Matroska
+    chapters...), as the API imports it into the video's chapters."""
+
+    title: str = ""
+    #: seconds from the start of the media, as the encoded outputs count them
+    start: float
+    #: seconds, when the container gives one
+    end: float | None = None
+
+
 class SourceInfo(_Model):
     """What the probe found in the source."""
 
@@ -33,6 +44,8 @@ class SourceInfo(_Model):
     audio_codec: str | None = None
     audio_channels: int | None = None
     audio_sample_rate: int | None = None
+    #: chapters embedded in the source, in order of start (empty when there are none)
+    chapters: list[SourceChapter] = []
 
 
 class RenditionOutput(_Model):

@@ -27,7 +27,7 @@ from pathlib import Path
 import av
 import av.error
 
-from media_operator.manifest import SourceInfo
+from media_operator.manifest import SourceChapter, SourceInfo
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,16 @@ class AudioStreamInfo:
 
 
 @dataclass(frozen=True)
+class ChapterInfo:
+    """A chapter of the source: ``start``/``end`` in seconds from the start of the
+    media (the container's start time subtracted), ``title`` from its metadata."""
+
+    title: str
+    start: float
+    end: float | None
+
+
+@dataclass(frozen=True)
 class MediaInfo:
     """What ``probe`` found."""
 
@@ -96,6 +106,7 @@ class MediaInfo:
     size_bytes: int
     video: VideoStreamInfo | None
     audio: AudioStreamInfo | None
+    chapters: tuple[ChapterInfo, ...] = ()
 
     def to_source_info(self) -> SourceInfo:
         """The ``source`` block of ``manifest.json``."""
@@ -114,6 +125,14 @@ class MediaInfo:
             audio_codec=audio.codec if audio else None,
             audio_channels=audio.channels if audio else None,
             audio_sample_rate=audio.sample_rate if audio else None,
+            chapters=[
+                SourceChapter(
+                    title=c.title,
+                    start=round(c.start, 3),
+                    end=round(c.end, 3) if c.end is not None else None,
+                )
+                for c in self.chapters
+            ],
         )
 
 
@@ -168,13 +187,15 @@ def _inspect(container: av.container.InputContainer, size: int) -> MediaInfo:
         duration = _duration_from_packets(container)
     if not math.isfinite(duration) or duration <= 0:
         raise UnsupportedMedia("the source has no measurable duration")
+    start = start if math.isfinite(start) else 0.0
     return MediaInfo(
         container=fmt,
         duration=duration,
-        start_time=start if math.isfinite(start) else 0.0,
+        start_time=start,
         size_bytes=size,
         video=video,
         audio=audio,
+        chapters=_chapters(container, start, duration),
     )
 
 
@@ -210,6 +231,48 @@ def _audio_info(container: av.container.InputContainer, stream: av.AudioStream) 
     return AudioStreamInfo(
         index=stream.index, codec=ctx.name, channels=channels, sample_rate=sample_rate
     )
+
+
+def _chapters(
+    container: av.container.InputContainer, start: float, duration: float
+) -> tuple[ChapterInfo, ...]:
+    """The container's chapters (PyAV's ``InputContainer.chapters()``, libavformat's
+    ``AVChapter``) in seconds from the start of the media, in order; chapters starting
+    outside the media are dropped. Unreadable chapter data is not an error: no chapters.
+
+    Chapter times are in the streams' timeline when the first one starts at or after the
+    container's start time (ffmpeg's model: its start time is subtracted, as ffmpeg does
+    when it copies chapters); muxers that offset the streams (``-output_ts_offset``)
+    leave them relative to the start of the media, and then they are taken as they are.
+    """
+    try:
+        raw = container.chapters()
+    except (AttributeError, av.error.FFmpegError, ValueError) as exc:
+        log.warning("cannot read the source's chapters: %s", exc)
+        return ()
+    spans = []
+    for chapter in raw:
+        time_base = chapter.get("time_base")
+        if not time_base or chapter.get("start") is None:
+            continue
+        end = chapter.get("end")
+        title = str((chapter.get("metadata") or {}).get("title", "")).strip()[:250]
+        spans.append(
+            (title, float(chapter["start"] * time_base), float(end * time_base) if end else None)
+        )
+    if not spans:
+        return ()
+    offset = start if min(s[1] for s in spans) >= start - 0.001 else 0.0
+    chapters = [
+        ChapterInfo(
+            title=title,
+            start=max(begin - offset, 0.0),
+            end=end - offset if end is not None else None,
+        )
+        for title, begin, end in spans
+        if math.isfinite(begin) and -0.001 <= begin - offset < duration
+    ]
+    return tuple(sorted(chapters, key=lambda c: c.start))
 
 
 def _first_frame(

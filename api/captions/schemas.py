@@ -1,0 +1,55 @@
+"""Track and chapter schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from ninja import Field, Schema
+from pydantic import StringConstraints
+
+from api.captions.models import TrackKind
+
+#: no NUL characters (PostgreSQL text cannot hold them)
+NO_NUL = r"^[^\x00]*$"
+
+#: a BCP 47 language tag such as ``fr`` or ``en-GB`` (letters, digits and hyphens)
+Lang = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35)
+]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=NO_NUL)]
+ChapterTitle = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250, pattern=NO_NUL)
+]
+#: seconds from the start of the video
+Start = Annotated[float, Field(ge=0, le=1e7, description="seconds from the start (float)")]
+
+
+class TrackOut(Schema):
+    id: UUID
+    url: str = Field(description="the WebVTT file (tokened for a non-public video)")
+    lang: str = Field(description="BCP 47 language tag")
+    kind: TrackKind
+    label: str
+    source_format: str = Field(description="format uploaded: vtt, or srt (converted)")
+    size: int = Field(description="bytes of the WebVTT file")
+
+
+class TrackPatch(Schema):
+    label: Label
+
+
+class ChapterIn(Schema):
+    title: ChapterTitle
+    start: Start
+
+
+class ChapterPatch(Schema):
+    title: ChapterTitle | None = None
+    start: Start | None = None
+
+
+class ChapterOut(Schema):
+    id: int
+    title: str
+    start: float = Field(description="seconds from the start of the video")
