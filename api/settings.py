@@ -271,6 +271,20 @@ CORS_EXPOSE_HEADERS = (
 )
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
+# Django's cache, which holds the rate-limit counters: "local" (per process: enough for
+# one process, the embedded default) or "database" (table pod_cache, created by the core
+# app's migration: shared by every API process and pod, as limits need in production).
+CACHE_BACKEND = env("CACHE_BACKEND", "local")
+if CACHE_BACKEND not in ("local", "database"):
+    raise ImproperlyConfigured("CACHE_BACKEND must be local or database")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pod_cache"}
+        if CACHE_BACKEND == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Rate limits per scope (django-ratelimit rates: "10/m" = 10 per minute), see
 # api.core.ratelimit. RATE_LIMITS_ENABLED=false turns them all off.
 RATE_LIMITS = (

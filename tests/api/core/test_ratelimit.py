@@ -75,3 +75,27 @@ def test_unlock_is_limited(anon, user, settings):
     assert_error(anon.post_json(url, {"password": "guess1"}), 403, "wrong_password")
     assert anon.post_json(url, {"password": "s3cret"}).status_code == 200
     assert_limited(anon.post_json(url, {"password": "s3cret"}))
+
+
+def test_database_cache_keeps_the_counters_in_the_shared_table(anon, user, settings):
+    """CACHE_BACKEND=database: the counters are rows of ``pod_cache``, which every API
+    process and pod shares: the limit holds while the rows are there, and only then."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "pod_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    settings.RATE_LIMITS = {"login": "2/h"}
+    wrong = {"username": "alice", "password": "x"}
+    for _ in range(2):
+        assert anon.post_json(PAIR, wrong).status_code == 401
+    assert_limited(anon.post_json(PAIR, wrong))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM pod_cache")
+        assert cursor.rowcount >= 1
+    assert anon.post_json(PAIR, wrong).status_code == 401
