@@ -123,17 +123,20 @@ class Kube:
     def create_encodingjob(self, body: Mapping) -> tuple[dict, bool]:
         """Create an EncodingJob (wire dict); returns (object, created). A 409 (it exists:
         a retried submit) returns the existing object and False, never a second one."""
+        return self._create_custom(PLURAL, body)
+
+    def _create_custom(self, plural: str, body: Mapping) -> tuple[dict, bool]:
         namespace = body["metadata"]["namespace"]
         try:
             obj = self._call(
                 self._custom.create_namespaced_custom_object,
-                GROUP, VERSION, namespace, PLURAL, dict(body),
+                GROUP, VERSION, namespace, plural, dict(body),
             )  # fmt: skip
             return obj, True
         except ApiException as exc:
             if exc.status != 409:
                 raise
-        return self.read_encodingjob(namespace, body["metadata"]["name"]), False
+        return self._read_custom(plural, namespace, body["metadata"]["name"]), False
 
     def read_encodingjob(self, namespace: str, name: str) -> dict | None:
         """The EncodingJob, or None if there is none (404)."""
@@ -152,10 +155,13 @@ class Kube:
     def delete_encodingjob(self, namespace: str, name: str) -> bool:
         """Delete the EncodingJob (background propagation: the garbage collector removes its
         Job and pods); False if it was already gone."""
+        return self._delete_custom(PLURAL, namespace, name)
+
+    def _delete_custom(self, plural: str, namespace: str, name: str) -> bool:
         try:
             self._call(
                 self._custom.delete_namespaced_custom_object,
-                GROUP, VERSION, namespace, PLURAL, name,
+                GROUP, VERSION, namespace, plural, name,
                 propagation_policy="Background",
             )  # fmt: skip
             return True
@@ -273,17 +279,7 @@ class Kube:
 
     def create_liveevent(self, body: Mapping) -> tuple[dict, bool]:
         """Create a LiveEvent; returns (object, created). A 409 returns the existing one."""
-        namespace = body["metadata"]["namespace"]
-        try:
-            obj = self._call(
-                self._custom.create_namespaced_custom_object,
-                GROUP, VERSION, namespace, LIVE_PLURAL, dict(body),
-            )  # fmt: skip
-            return obj, True
-        except ApiException as exc:
-            if exc.status != 409:
-                raise
-        return self.read_liveevent(namespace, body["metadata"]["name"]), False
+        return self._create_custom(LIVE_PLURAL, body)
 
     def patch_liveevent(self, namespace: str, name: str, patch: Mapping) -> dict | None:
         """JSON merge patch of a LiveEvent (e.g. ``{"spec": {...}}``); None if it is gone."""
@@ -313,17 +309,7 @@ class Kube:
     def delete_liveevent(self, namespace: str, name: str) -> bool:
         """Delete a LiveEvent (the garbage collector removes its Deployment, Service and
         stream-key Secret); False if it was already gone."""
-        try:
-            self._call(
-                self._custom.delete_namespaced_custom_object,
-                GROUP, VERSION, namespace, LIVE_PLURAL, name,
-                propagation_policy="Background",
-            )  # fmt: skip
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
+        return self._delete_custom(LIVE_PLURAL, namespace, name)
 
     def update_liveevent_status(
         self,

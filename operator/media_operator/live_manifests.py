@@ -34,6 +34,7 @@ from media_operator.manifests import (
     label_value,
     rfc3339,
     safe_reason,
+    worker_pod_spec,
 )
 from media_operator.workers.live.spec import LiveSpec
 
@@ -230,27 +231,12 @@ def build_live_deployment(
         },
         "volumeMounts": mounts,
     }
-    pod_spec = {
-        "serviceAccountName": config.service_account_name,
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "terminationGracePeriodSeconds": live.termination_grace_seconds,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": config.run_as_user,
-            "runAsGroup": config.run_as_group,
-            "fsGroup": config.fs_group,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": [container],
-        "volumes": volumes,
-    }
-    if config.node_selector:
-        pod_spec["nodeSelector"] = dict(config.node_selector)
-    if config.tolerations:
-        pod_spec["tolerations"] = [dict(t) for t in config.tolerations]
-    if config.image_pull_secrets:
-        pod_spec["imagePullSecrets"] = [{"name": s} for s in config.image_pull_secrets]
+    pod_spec = worker_pod_spec(
+        config,
+        containers=[container],
+        volumes=volumes,
+        grace_seconds=live.termination_grace_seconds,
+    )
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

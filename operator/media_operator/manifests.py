@@ -121,6 +121,37 @@ def _resources(config: OperatorConfig) -> dict:
     }
 
 
+def worker_pod_spec(
+    config: OperatorConfig, *, containers: list[dict], volumes: list[dict], grace_seconds: int
+) -> dict:
+    """The pod spec shared by encode Jobs and live Deployments: the encoder
+    ServiceAccount without a token, no service links, non-root with the configured ids
+    and RuntimeDefault seccomp, then the node selector, tolerations and pull secrets of
+    ``config``. ``grace_seconds``: terminationGracePeriodSeconds."""
+    pod_spec = {
+        "serviceAccountName": config.service_account_name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": grace_seconds,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": config.run_as_user,
+            "runAsGroup": config.run_as_group,
+            "fsGroup": config.fs_group,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": containers,
+        "volumes": volumes,
+    }
+    if config.node_selector:
+        pod_spec["nodeSelector"] = dict(config.node_selector)
+    if config.tolerations:
+        pod_spec["tolerations"] = [dict(t) for t in config.tolerations]
+    if config.image_pull_secrets:
+        pod_spec["imagePullSecrets"] = [{"name": s} for s in config.image_pull_secrets]
+    return pod_spec
+
+
 def build_job(
     *,
     spec: EncodingJobSpec,
@@ -194,26 +225,13 @@ def build_job(
     }
     pod_spec = {
         "restartPolicy": "Never",
-        "serviceAccountName": config.service_account_name,
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "terminationGracePeriodSeconds": config.termination_grace_seconds,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": config.run_as_user,
-            "runAsGroup": config.run_as_group,
-            "fsGroup": config.fs_group,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": [container],
-        "volumes": volumes,
+        **worker_pod_spec(
+            config,
+            containers=[container],
+            volumes=volumes,
+            grace_seconds=config.termination_grace_seconds,
+        ),
     }
-    if config.node_selector:
-        pod_spec["nodeSelector"] = dict(config.node_selector)
-    if config.tolerations:
-        pod_spec["tolerations"] = [dict(t) for t in config.tolerations]
-    if config.image_pull_secrets:
-        pod_spec["imagePullSecrets"] = [{"name": s} for s in config.image_pull_secrets]
     job_spec = {
         "backoffLimit": config.backoff_limit,
         "activeDeadlineSeconds": config.active_deadline_seconds,
