@@ -37,6 +37,31 @@ def padded_clip(folder: Path, size: int) -> Path:
     return path
 
 
+def prepare_database(env: dict) -> None:
+    """Migrate the bench's database and create the uploader ``bench`` / ``bench-pw``."""
+    py = sys.executable
+    subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    user = ["--username", "bench", "--password", "bench-pw", "--role", "uploader"]
+    subprocess.run(
+        [py, "manage.py", "ensure_user", *user],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def new_video(base: str, *, timeout: float) -> tuple[httpx.Client, dict, dict]:
+    """Log in as ``bench`` and create a draft video: (client, auth headers, video)."""
+    api = httpx.Client(base_url=base, timeout=timeout)
+    token = api.post(
+        "/api/v1/auth/token/pair", json={"username": "bench", "password": "bench-pw"}
+    ).json()["data"]["access"]
+    auth = {"Authorization": f"Bearer {token}"}
+    video = api.post("/api/v1/videos", json={"title": "big"}, headers=auth).json()["data"]
+    return api, auth, video
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -56,27 +81,13 @@ def main() -> None:
             "UPLOAD_MAX_SIZE": str(size),
         }
         env.pop("DATABASE_URL")
-        py = sys.executable
-        subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        user = ["--username", "bench", "--password", "bench-pw", "--role", "uploader"]
-        subprocess.run(
-            [py, "manage.py", "ensure_user", *user],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        prepare_database(env)
         clip = padded_clip(tmp, size)
         server = start_server(port, env, threads=4)
         try:
             wait_until_up(base, server)
             worker = psutil.Process(server.pid).children()[0]  # the gunicorn worker
-            api = httpx.Client(base_url=base, timeout=60)
-            token = api.post(
-                "/api/v1/auth/token/pair", json={"username": "bench", "password": "bench-pw"}
-            ).json()["data"]["access"]
-            auth = {"Authorization": f"Bearer {token}"}
-            video = api.post("/api/v1/videos", json={"title": "big"}, headers=auth).json()["data"]
+            api, auth, video = new_video(base, timeout=60)
             baseline = worker.memory_info().rss
             peak, done = baseline, threading.Event()
 

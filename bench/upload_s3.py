@@ -22,33 +22,25 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-import httpx
 import psutil
 from tusclient import client as tus_client
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
-from demo import free_port, generate_clip, start_server, wait_until_up  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
+from demo import free_port, start_server, wait_until_up  # noqa: E402
+from upload_rss import new_video, padded_clip, prepare_database  # noqa: E402
 
 from tests.s3.minio import MinioServer, ensure_minio  # noqa: E402
 
 MIB = 1024 * 1024
-
-
-def padded_clip(folder: Path, size: int) -> Path:
-    """A real 2 s clip padded to ``size`` bytes (demuxers ignore trailing padding)."""
-    path = generate_clip(folder / "big.mp4", seconds=2, size="320x240", audio=False)
-    with open(path, "ab") as fh:
-        fh.truncate(size)
-    return path
 
 
 class PeakRss:
@@ -98,27 +90,13 @@ def main() -> None:
             "S3_BUCKET": bucket,
         }
         env.pop("DATABASE_URL", None)
-        py = sys.executable
-        subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        user = ["--username", "bench", "--password", "bench-pw", "--role", "uploader"]
-        subprocess.run(
-            [py, "manage.py", "ensure_user", *user],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        prepare_database(env)
         clip = padded_clip(tmp, size)
         server = start_server(port, env, threads=4)
         try:
             wait_until_up(base, server)
             worker = psutil.Process(server.pid).children()[0]  # the gunicorn worker
-            api = httpx.Client(base_url=base, timeout=300)
-            token = api.post(
-                "/api/v1/auth/token/pair", json={"username": "bench", "password": "bench-pw"}
-            ).json()["data"]["access"]
-            auth = {"Authorization": f"Bearer {token}"}
-            video = api.post("/api/v1/videos", json={"title": "big"}, headers=auth).json()["data"]
+            api, auth, video = new_video(base, timeout=300)
             rss = PeakRss(worker)
             baseline = rss.take()
             uploader = tus_client.TusClient(video["upload"]["url"], headers=auth).uploader(
