@@ -64,9 +64,9 @@ def _logconfig() -> dict | None:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "media_operator.logs.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "podv5_contract.logs.RequestIdFilter"}},
         "formatters": {
-            "json": {"()": "media_operator.logs.make_formatter", "fmt": "json"},
+            "json": {"()": "podv5_contract.logs.make_formatter", "fmt": "json"},
         },
         "handlers": {
             "console": {

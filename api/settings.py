@@ -314,8 +314,8 @@ if LOG_FORMAT not in ("text", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "media_operator.logs.RequestIdFilter"}},
-    "formatters": {"main": {"()": "media_operator.logs.make_formatter", "fmt": LOG_FORMAT}},
+    "filters": {"request_id": {"()": "podv5_contract.logs.RequestIdFilter"}},
+    "formatters": {"main": {"()": "podv5_contract.logs.make_formatter", "fmt": LOG_FORMAT}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

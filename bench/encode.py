@@ -42,11 +42,11 @@ from pathlib import Path
 
 from standardwebhooks import Webhook
 
-from media_operator.spec import DEFAULT_LADDER, EncodingJobSpec
 from media_operator.workers.encode.command import EncoderSettings, build_ffmpeg_command
 from media_operator.workers.encode.ladder import plan_encoding
 from media_operator.workers.encode.probe import probe
 from media_operator.workers.ffmpeg import find_ffmpeg
+from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
 
 
 def generate_reference(ffmpeg: str, path: Path, duration: int) -> None:

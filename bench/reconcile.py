@@ -39,7 +39,7 @@ sys.path[:0] = [str(REPO), str(REPO / "operator")]
 
 from media_operator.config import OperatorConfig  # noqa: E402
 from media_operator.manifests import FINALIZER, build_job  # noqa: E402
-from media_operator.spec import EncodingJobSpec  # noqa: E402
+from podv5_contract.spec import EncodingJobSpec  # noqa: E402
 
 CRD = REPO / "charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml"
 KWOK = {

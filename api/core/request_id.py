@@ -3,7 +3,7 @@
 ``RequestIdMiddleware`` (outermost) takes the ``X-Request-ID`` header when it is a
 well-formed id (1-128 characters of ``[A-Za-z0-9._:@+=/-]``), else makes a fresh one
 (32 hex digits; a malformed header is replaced, never echoed), makes it the current
-request id (``media_operator.logs.REQUEST_ID``, read by the ``RequestIdFilter`` of the
+request id (``podv5_contract.logs.REQUEST_ID``, read by the ``RequestIdFilter`` of the
 log handlers) for the time of the request, and sends it back as ``X-Request-ID`` on
 every response. An encode the request starts carries it in its EncodingJob's
 ``spec.requestId`` (see ``api.encoding.services.build_spec``), and from there into the
@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
-from media_operator.logs import REQUEST_ID, new_request_id, valid_request_id
+from podv5_contract.logs import REQUEST_ID, new_request_id, valid_request_id
 
 HEADER = "X-Request-ID"
 

@@ -20,7 +20,7 @@ TERMINAL = (JobPhase.SUCCEEDED, JobPhase.FAILED)
 
 
 class EncodingJob(models.Model):
-    """The API's record of one encoding: mirrors ``media_operator.spec.EncodingJobSpec``
+    """The API's record of one encoding: mirrors ``podv5_contract.spec.EncodingJobSpec``
     (``spec``, wire form) and the custom resource's status."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -28,15 +28,15 @@ from api.core.request_id import current_request_id
 from api.encoding.models import CallbackReceipt, EncodingJob, JobPhase
 from api.videos.models import Video
 from api.videos.services import video_fail, video_mark_ready
-from media_operator.events import (
+from podv5_contract.events import (
     ENCODING_EVENTS,
     LIVE_EVENTS,
     CallbackEvent,
     EncodingEventData,
     LiveEventData,
 )
-from media_operator.manifest import Manifest
-from media_operator.spec import DEFAULT_LADDER, EncodingJobSpec
+from podv5_contract.outputs import Manifest
+from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
 
 logger = logging.getLogger(__name__)
 

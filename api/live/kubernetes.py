@@ -33,8 +33,8 @@ from api.core import storage
 from api.core.errors import PodError
 from api.live.models import LiveEvent, LiveState
 from media_operator.kube import ApiException, ConfigException, Kube
-from media_operator.live_spec import DesiredState, LiveEventSpec, SecretKeyRef
-from media_operator.manifests import API_VERSION, FINALIZER
+from podv5_contract.live_spec import DesiredState, LiveEventSpec, SecretKeyRef
+from podv5_contract.resources import API_VERSION, FINALIZER
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from django.urls import reverse
 
 from api.core import storage
 from api.live.models import IngestProtocol, LiveEvent
-from media_operator.workers.live.spec import LiveSpec
+from podv5_contract.live_worker import LiveSpec
 
 logger = logging.getLogger(__name__)
 

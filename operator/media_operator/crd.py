@@ -18,17 +18,18 @@ import sys
 
 import yaml
 
-from media_operator.live_spec import LiveEventSpec, LiveEventStatus
-from media_operator.spec import EncodingJobSpec, EncodingJobStatus
-
-GROUP = "media.podv5.io"
-VERSION = "v1alpha1"
-KIND = "EncodingJob"
-PLURAL = "encodingjobs"
-SHORT_NAMES = ["ej"]
-LIVE_KIND = "LiveEvent"
-LIVE_PLURAL = "liveevents"
-LIVE_SHORT_NAMES = ["le"]
+from podv5_contract.live_spec import LiveEventSpec, LiveEventStatus
+from podv5_contract.resources import (
+    GROUP,
+    KIND,
+    LIVE_KIND,
+    LIVE_PLURAL,
+    LIVE_SHORT_NAMES,
+    PLURAL,
+    SHORT_NAMES,
+    VERSION,
+)
+from podv5_contract.spec import EncodingJobSpec, EncodingJobStatus
 
 #: schema keywords apiextensions.k8s.io/v1 does not take (or that we drop)
 _DROP = {"title", "additionalProperties", "$defs", "examples"}

@@ -25,8 +25,8 @@ from kubernetes import client, config
 from kubernetes.client import ApiException
 from kubernetes.config import ConfigException
 
-from media_operator.crd import GROUP, LIVE_PLURAL, PLURAL, VERSION
 from media_operator.manifests import is_owned_by
+from podv5_contract.resources import GROUP, LIVE_PLURAL, PLURAL, VERSION
 
 log = logging.getLogger(__name__)
 

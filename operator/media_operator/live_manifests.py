@@ -24,23 +24,25 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from media_operator.config import OperatorConfig, Quantity
-from media_operator.crd import LIVE_KIND
-from media_operator.live_spec import FINAL_STATES, STATE_ORDER, LiveEventSpec
 from media_operator.manifests import (
-    API_VERSION,
-    LABEL_MANAGED_BY,
-    MANAGED_BY,
     _hashed,
     label_value,
     rfc3339,
     safe_reason,
     worker_pod_spec,
 )
-from media_operator.workers.live.spec import LiveSpec
+from podv5_contract.live_spec import FINAL_STATES, STATE_ORDER, LiveEventSpec
+from podv5_contract.live_worker import LiveSpec
+from podv5_contract.resources import (
+    ANNOTATION_LIVEEVENT_UID,
+    API_VERSION,
+    LABEL_EVENT_ID,
+    LABEL_LIVEEVENT,
+    LABEL_MANAGED_BY,
+    LIVE_KIND,
+    MANAGED_BY,
+)
 
-LABEL_LIVEEVENT = "media.podv5.io/liveevent"
-LABEL_EVENT_ID = "media.podv5.io/event-id"
-ANNOTATION_LIVEEVENT_UID = "media.podv5.io/liveevent-uid"
 CONTAINER = "live"
 #: the variables the worker reads (``workers.live.pod``)
 ENV_STREAM_KEY = "MEDIA_LIVE_STREAM_KEY"

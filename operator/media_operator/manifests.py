@@ -23,21 +23,22 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from media_operator.config import OperatorConfig
-from media_operator.crd import GROUP, KIND, VERSION
-from media_operator.logs import REQUEST_ID_ENV
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.logs import REQUEST_ID_ENV
+from podv5_contract.resources import (  # noqa: F401 - FINALIZER, LABEL_VIDEO: re-exported
+    ANNOTATION_ENCODINGJOB,
+    ANNOTATION_ENCODINGJOB_UID,
+    ANNOTATION_JOB_ID,
+    API_VERSION,
+    FINALIZER,
+    GROUP,
+    KIND,
+    LABEL_ENCODINGJOB,
+    LABEL_MANAGED_BY,
+    LABEL_VIDEO,
+    MANAGED_BY,
+)
+from podv5_contract.spec import EncodingJobSpec
 
-API_VERSION = f"{GROUP}/{VERSION}"
-MANAGED_BY = "pod-v5-operator"
-LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
-LABEL_ENCODINGJOB = f"{GROUP}/encodingjob"
-LABEL_VIDEO = f"{GROUP}/video-id"
-ANNOTATION_JOB_ID = f"{GROUP}/job-id"
-ANNOTATION_ENCODINGJOB = f"{GROUP}/encodingjob"
-ANNOTATION_ENCODINGJOB_UID = f"{GROUP}/encodingjob-uid"
-#: the operator's finalizer (kopf's ``settings.persistence.finalizer``): on an EncodingJob,
-#: its deletion waits until the operator told the API the job was cancelled
-FINALIZER = f"{GROUP}/finalizer"
 CONTAINER = "encode"
 SCRATCH_VOLUME = "scratch"
 #: worker exit codes that are final (``ExitCode`` FAILED, USAGE, CALLBACK): the worker

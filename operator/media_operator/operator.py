@@ -22,9 +22,8 @@ import kopf
 
 from media_operator import metrics
 from media_operator.config import OperatorConfig
-from media_operator.crd import GROUP
 from media_operator.kube import Kube
-from media_operator.manifests import FINALIZER
+from podv5_contract.resources import FINALIZER, GROUP
 
 ANNOTATIONS_PREFIX = GROUP
 REPORTING_COMPONENT = "pod-v5-operator"

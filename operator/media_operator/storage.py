@@ -1,6 +1,6 @@
 """Storage access for the workers: fetch a source URI, publish an output folder.
 
-URIs are the ones of the EncodingJob spec (``media_operator.spec``):
+URIs are the ones of the EncodingJob spec (``podv5_contract.spec``):
 
 - ``file:///abs/path`` (the embedded default: a volume shared with the API);
 - ``s3://bucket/key`` (any S3-compatible server, through boto3; see "S3" below).

@@ -6,13 +6,13 @@ import socket
 
 import pytest
 
-from media_operator.callbacks import (
+from podv5_contract.callbacks import (
     CallbackClient,
     CallbackRejected,
     CallbackUndelivered,
     RetryPolicy,
 )
-from media_operator.events import webhook_id
+from podv5_contract.events import webhook_id
 
 FAST = RetryPolicy(max_attempts=6, initial_delay=0.05, max_delay=0.2, timeout=5)
 JOB = "6f1d2c3b-0000-4000-8000-000000000001"

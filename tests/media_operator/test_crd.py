@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from media_operator.crd import encodingjob_crd, render
-from media_operator.spec import EncodingJobSpec, EncodingJobStatus
+from podv5_contract.spec import EncodingJobSpec, EncodingJobStatus
 
 CHART_CRD = (
     Path(__file__).resolve().parents[2] / "charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml"

@@ -1,5 +1,5 @@
 """The committed LiveEvent CRD is the one generated from the pydantic models
-(``media_operator.live_spec``), documents every field, and has the printer columns
+(``podv5_contract.live_spec``), documents every field, and has the printer columns
 ``kubectl get le`` shows."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from media_operator.crd import liveevent_crd, render
-from media_operator.live_spec import LiveEventSpec, LiveEventStatus
+from podv5_contract.live_spec import LiveEventSpec, LiveEventStatus
 from tests.media_operator.test_crd import _camel, _undocumented
 
 CHART_CRD = (

@@ -24,8 +24,8 @@ from media_operator.live_manifests import (
     next_live_status,
     worker_spec,
 )
-from media_operator.live_spec import LiveEventSpec
-from media_operator.workers.live.spec import LiveSpec
+from podv5_contract.live_spec import LiveEventSpec
+from podv5_contract.live_worker import LiveSpec
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 UID = "9a8b7c6d-1b2e-4c8d-9e0f-a1b2c3d4e5f6"

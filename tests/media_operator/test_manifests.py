@@ -25,7 +25,7 @@ from media_operator.manifests import (
     label_value,
     next_status,
 )
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.spec import EncodingJobSpec
 
 GOLDEN = Path(__file__).parent / "golden" / "job.yaml"
 UID = "3f7c9a52-1b2e-4c8d-9e0f-a1b2c3d4e5f6"
@@ -410,7 +410,7 @@ def test_conditions_change_transition_time_only_when_status_changes():
     assert by_type["Running"]["lastTransitionTime"] == "2025-03-01T12:05:00Z"  # flipped
     assert by_type["Ready"]["reason"] == "Running" and by_type["Ready"]["observedGeneration"] == 1
     # metav1.Condition shape, as the CRD declares it
-    from media_operator.spec import Condition
+    from podv5_contract.spec import Condition
 
     for c in second:
         Condition.model_validate(c)

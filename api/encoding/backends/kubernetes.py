@@ -26,7 +26,7 @@ from urllib3.exceptions import HTTPError
 from api.encoding.backends import EncodingBackend
 from api.encoding.models import EncodingJob
 from media_operator.kube import ApiException, ConfigException, Kube
-from media_operator.manifests import API_VERSION, FINALIZER, LABEL_VIDEO
+from podv5_contract.resources import API_VERSION, FINALIZER, LABEL_VIDEO
 
 logger = logging.getLogger(__name__)
 

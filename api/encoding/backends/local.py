@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from api.encoding.backends import EncodingBackend
 from api.encoding.models import EncodingJob, JobPhase
-from media_operator.logs import REQUEST_ID, REQUEST_ID_ENV, valid_request_id
+from podv5_contract.logs import REQUEST_ID, REQUEST_ID_ENV, valid_request_id
 
 logger = logging.getLogger(__name__)
 

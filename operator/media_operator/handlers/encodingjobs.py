@@ -13,10 +13,10 @@ import kopf
 from pydantic import ValidationError
 
 from media_operator import metrics
-from media_operator.crd import GROUP, PLURAL, VERSION
 from media_operator.kube import JobConflict
 from media_operator.manifests import TERMINAL, PhaseReport, build_job, job_phase, next_status
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.resources import GROUP, PLURAL, VERSION
+from podv5_contract.spec import EncodingJobSpec
 
 
 def _set_status(memo, obj: dict, report: PhaseReport, **kwargs) -> None:

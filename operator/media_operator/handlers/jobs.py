@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 import kopf
 
 from media_operator import metrics
-from media_operator.crd import KIND
 from media_operator.manifests import (
     ANNOTATION_ENCODINGJOB,
     ANNOTATION_ENCODINGJOB_UID,
@@ -36,6 +35,7 @@ from media_operator.manifests import (
     job_phase,
     next_status,
 )
+from podv5_contract.resources import KIND
 
 MANAGED = {LABEL_MANAGED_BY: MANAGED_BY}
 

@@ -33,14 +33,6 @@ from uuid import UUID
 import kopf
 from pydantic import ValidationError
 
-from media_operator.callbacks import (
-    CallbackClient,
-    CallbackRejected,
-    CallbackUndelivered,
-    RetryPolicy,
-)
-from media_operator.crd import GROUP, LIVE_PLURAL, VERSION
-from media_operator.events import LiveEventData, webhook_id
 from media_operator.live_manifests import (
     LiveConfig,
     StateReport,
@@ -51,7 +43,15 @@ from media_operator.live_manifests import (
     live_name,
     next_live_status,
 )
-from media_operator.live_spec import FINAL_STATES, LiveEventSpec
+from podv5_contract.callbacks import (
+    CallbackClient,
+    CallbackRejected,
+    CallbackUndelivered,
+    RetryPolicy,
+)
+from podv5_contract.events import LiveEventData, webhook_id
+from podv5_contract.live_spec import FINAL_STATES, LiveEventSpec
+from podv5_contract.resources import GROUP, LIVE_PLURAL, VERSION
 
 TIMER_INTERVAL = LiveConfig().timer_interval
 

@@ -1,7 +1,7 @@
 """Tell the API: ``encoding.running`` / ``encoding.failed`` when an EncodingJob's
 ``status.phase`` moves there, ``encoding.failed`` (reason ``cancelled``) when it is deleted.
 
-Signed callbacks (Standard Webhooks, ``media_operator.callbacks``), with the same
+Signed callbacks (Standard Webhooks, ``podv5_contract.callbacks``), with the same
 deterministic ``webhook-id`` as the worker's events (``events.webhook_id``): whichever of
 the worker and the operator reports first, the API applies it once. The worker itself
 reports progress and success (with its manifest).
@@ -21,15 +21,15 @@ from uuid import UUID
 import kopf
 
 from media_operator import metrics
-from media_operator.callbacks import (
+from media_operator.manifests import TERMINAL, api_reason
+from podv5_contract.callbacks import (
     CallbackClient,
     CallbackRejected,
     CallbackUndelivered,
     RetryPolicy,
 )
-from media_operator.crd import GROUP, PLURAL, VERSION
-from media_operator.events import EncodingEventData, webhook_id
-from media_operator.manifests import TERMINAL, api_reason
+from podv5_contract.events import EncodingEventData, webhook_id
+from podv5_contract.resources import GROUP, PLURAL, VERSION
 
 
 def _uuid(value) -> UUID | None:

@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from media_operator.logs import configure_worker_logging
+from podv5_contract.logs import configure_worker_logging
 
 log = logging.getLogger(__name__)
 

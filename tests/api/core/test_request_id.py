@@ -18,9 +18,9 @@ from api.encoding.backends import get_backend
 from api.encoding.models import EncodingJob
 from api.videos.models import VideoStatus
 from media_operator.config import OperatorConfig
-from media_operator.logs import RequestIdFilter, make_formatter
 from media_operator.manifests import build_job
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.logs import RequestIdFilter, make_formatter
+from podv5_contract.spec import EncodingJobSpec
 from tests.api.factories import make_video
 from tests.conftest import bearer, make_clip
 

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from standardwebhooks.webhooks import Webhook
 
-from media_operator.callbacks import event_body
+from podv5_contract.callbacks import event_body
 
 pytestmark = pytest.mark.django_db
 

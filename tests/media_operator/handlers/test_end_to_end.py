@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.encoding.models import CallbackReceipt, EncodingJob
-from media_operator.events import webhook_id
+from podv5_contract.events import webhook_id
 from tests.conftest import bearer, fetch_hls_start
 from tests.media_operator.handlers.conftest import (
     callback_secret,

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from media_operator.manifests import build_job
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.spec import EncodingJobSpec
 from tests.media_operator.handlers.conftest import encodingjob, wait_until
 from tests.media_operator.test_manifests import CR_NAME, golden_config, golden_spec
 

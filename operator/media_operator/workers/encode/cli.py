@@ -21,10 +21,10 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from media_operator.callbacks import CallbackClient, CallbackError, RetryPolicy
-from media_operator.events import EncodingEventData, webhook_id
-from media_operator.spec import EncodingJobSpec
 from media_operator.workers.ffmpeg import FfmpegNotFound, parse_worker_args
+from podv5_contract.callbacks import CallbackClient, CallbackError, RetryPolicy
+from podv5_contract.events import EncodingEventData, webhook_id
+from podv5_contract.spec import EncodingJobSpec
 
 from .report import Reporter
 from .run import Cancelled, ExitCode, WorkerConfig, run_job

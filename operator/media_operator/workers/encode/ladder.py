@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from media_operator.spec import EncodingJobSpec, Rendition
+from podv5_contract.spec import EncodingJobSpec, Rendition
 
 from .probe import MediaInfo, VideoStreamInfo
 from .storyboard import StoryboardPlan, plan_storyboard

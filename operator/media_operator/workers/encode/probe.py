@@ -27,7 +27,7 @@ from pathlib import Path
 import av
 import av.error
 
-from media_operator.manifest import SourceChapter, SourceInfo
+from podv5_contract.outputs import SourceChapter, SourceInfo
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The job's ``encoding.*`` callbacks (see ``media_operator.events``).
+"""The job's ``encoding.*`` callbacks (see ``podv5_contract.events``).
 
 ``Reporter`` sends, for one job:
 
@@ -20,15 +20,15 @@ import logging
 import threading
 import time
 
-from media_operator.callbacks import (
+from podv5_contract.callbacks import (
     BEST_EFFORT,
     CallbackClient,
     CallbackError,
     CallbackRejected,
     RetryPolicy,
 )
-from media_operator.events import EncodingEventData, webhook_id
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.events import EncodingEventData, webhook_id
+from podv5_contract.spec import EncodingJobSpec
 
 log = logging.getLogger(__name__)
 

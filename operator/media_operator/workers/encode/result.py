@@ -1,4 +1,4 @@
-"""Building ``manifest.json`` (``media_operator.manifest.Manifest``) from what was made.
+"""Building ``manifest.json`` (``podv5_contract.outputs.Manifest``) from what was made.
 
 Paths are relative to the output root, sizes in bytes (``total_size_bytes`` counts every
 file but the manifest itself), durations in seconds rounded to the millisecond.
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from media_operator.manifest import (
+from podv5_contract.outputs import (
     HlsOutput,
     Manifest,
     Mp4Output,
     RenditionOutput,
     StoryboardOutput,
 )
-from media_operator.spec import EncodingJobSpec
+from podv5_contract.spec import EncodingJobSpec
 
 from . import layout
 from .hls import VariantStats

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from media_operator import storage
-from media_operator.callbacks import CallbackRejected
-from media_operator.spec import EncodingJobSpec
 from media_operator.workers.ffmpeg import FfmpegError, find_ffmpeg, run_ffmpeg
+from podv5_contract.callbacks import CallbackRejected
+from podv5_contract.spec import EncodingJobSpec
 
 from . import layout
 from .command import EncoderSettings, build_ffmpeg_command, build_remux_command

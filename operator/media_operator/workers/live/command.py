@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from podv5_contract.live_worker import LiveSpec
+
 from .gate import placeholder
-from .spec import LiveSpec
 
 
 def _input(spec: LiveSpec, upstream_port: int) -> list[str]:

@@ -18,7 +18,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .spec import LiveSpec
+from podv5_contract.live_worker import LiveSpec
 
 ENV_STREAM_KEY = "MEDIA_LIVE_STREAM_KEY"
 ENV_HEALTH_PORT = "MEDIA_LIVE_HEALTH_PORT"

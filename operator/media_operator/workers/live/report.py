@@ -8,10 +8,9 @@ import logging
 import queue
 import threading
 
-from media_operator.callbacks import CallbackClient, CallbackError, RetryPolicy
-from media_operator.events import LiveEventData, webhook_id
-
-from .spec import LiveSpec
+from podv5_contract.callbacks import CallbackClient, CallbackError, RetryPolicy
+from podv5_contract.events import LiveEventData, webhook_id
+from podv5_contract.live_worker import LiveSpec
 
 log = logging.getLogger(__name__)
 

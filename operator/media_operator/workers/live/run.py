@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from podv5_contract.live_worker import LiveSpec
+
 from .command import concat_command, poster_command, session_command
 from .gate import RtmpGate
 from .report import LiveReporter
-from .spec import LiveSpec
 
 log = logging.getLogger(__name__)
 

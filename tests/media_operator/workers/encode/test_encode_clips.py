@@ -24,8 +24,8 @@ import m3u8
 import psutil
 import pytest
 
-from media_operator.manifest import Manifest
 from media_operator.workers.encode.probe import probe
+from podv5_contract.outputs import Manifest
 
 from ...conftest import SMALL_LADDER, CallbackReceiver, WorkerRun, media_encode_command
 

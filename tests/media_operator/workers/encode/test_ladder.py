@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import pytest
 
-from media_operator.spec import DEFAULT_LADDER, EncodingJobSpec, Extras, Rendition
 from media_operator.workers.encode.ladder import (
     output_frame_rate,
     pick_mp4_rendition,
@@ -15,6 +14,7 @@ from media_operator.workers.encode.ladder import (
     plan_video_ladder,
 )
 from media_operator.workers.encode.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
+from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec, Extras, Rendition
 
 
 def video(width, height, *, rotation=0, sar=Fraction(1), rate=Fraction(25)):

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from media_operator.workers.live.command import poster_command, session_command
 from media_operator.workers.live.run import _newest_segment
-from media_operator.workers.live.spec import LiveSpec
+from podv5_contract.live_worker import LiveSpec
 
 KEY = "k3y-abcdefghijklmnopqrstuvwxyz012"
 

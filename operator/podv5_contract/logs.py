@@ -25,7 +25,7 @@ import sys
 import uuid
 from contextvars import ContextVar
 
-from media_operator.spec import REQUEST_ID_MAX_LENGTH, REQUEST_ID_PATTERN
+from podv5_contract.spec import REQUEST_ID_MAX_LENGTH, REQUEST_ID_PATTERN
 
 #: environment variable carrying the request id into worker processes and pods
 REQUEST_ID_ENV = "POD_REQUEST_ID"

@@ -2,7 +2,7 @@
 single source of the CRD schema), shared by the API's ``kubernetes`` live backend, the CRD
 generator and the operator.
 
-The spec lines up with the worker's ``workers.live.spec.LiveSpec`` (same names, same
+The spec lines up with the worker's ``live_worker.LiveSpec`` (same names, same
 bounds, camelCase on the wire): the operator turns one into the other
 (``live_manifests.worker_spec``). The stream key is never in the resource: ``streamKey``
 names the Secret (and its key) the Deployment reads it from.
@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic import AnyUrl, Field, UrlConstraints, field_validator, model_validator
 
-from media_operator.spec import Condition, Rendition, _Model
+from podv5_contract.spec import Condition, Rendition, _Model
 
 #: what the resource asks for: ``Auto`` follows the schedule (``autoStart`` at ``start``,
 #: stop at ``end``); ``Started`` runs it now (until ``end``); ``Stopped`` ends it now

@@ -38,7 +38,7 @@ class EncodingEventData(BaseModel):
     """``data`` of an ``encoding.*`` event.
 
     - ``progress``: percent done, 0-100 (float), with ``encoding.progress``;
-    - ``manifest``: the worker's ``manifest.json`` (see ``media_operator.manifest``), with
+    - ``manifest``: the worker's ``manifest.json`` (see ``podv5_contract.outputs``), with
       ``encoding.succeeded``;
     - ``reason`` (stable code, e.g. ``unsupported_media``, ``ffmpeg_failed``) and
       ``message``, with ``encoding.failed``.
