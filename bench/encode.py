@@ -42,11 +42,11 @@ from pathlib import Path
 
 from standardwebhooks import Webhook
 
-from media_operator.workers.encode.command import EncoderSettings, build_ffmpeg_command
-from media_operator.workers.encode.ladder import plan_encoding
-from media_operator.workers.encode.probe import probe
-from media_operator.workers.ffmpeg import find_ffmpeg
 from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
+from podv5_media.encode.command import EncoderSettings, build_ffmpeg_command
+from podv5_media.encode.ladder import plan_encoding
+from podv5_media.ffmpeg import find_ffmpeg
+from podv5_media.probe import probe
 
 
 def generate_reference(ffmpeg: str, path: Path, duration: int) -> None:
@@ -92,7 +92,7 @@ class Receiver:
 def media_encode() -> list[str]:
     script = Path(sys.executable).with_name("media-encode")
     return [str(script)] if script.exists() else [sys.executable, "-m",
-                                                  "media_operator.workers.encode.cli"]  # fmt: skip
+                                                  "podv5_media.encode.cli"]  # fmt: skip
 
 
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:

@@ -71,7 +71,7 @@ def main() -> int:
     spec_path = work / "spec.json"
     spec_path.write_text(json.dumps(spec))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "media_operator.workers.live.cli", "--spec", str(spec_path)],
+        [sys.executable, "-m", "podv5_media.live.cli", "--spec", str(spec_path)],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

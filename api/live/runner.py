@@ -44,7 +44,7 @@ def worker_command() -> list[str]:
         if sibling.exists():
             command[0] = str(sibling)
         elif command[0] == "media-live":
-            command = [sys.executable, "-m", "media_operator.workers.live.cli", *command[1:]]
+            command = [sys.executable, "-m", "podv5_media.live.cli", *command[1:]]
     return command
 
 

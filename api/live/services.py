@@ -48,8 +48,8 @@ from api.live.models import (
 from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import Video, Visibility
 from api.videos.services import _apply_access, video_attach_source, video_store_source
-from media_operator.workers.ffmpeg import find_ffmpeg
 from podv5_contract.events import LiveEventData
+from podv5_media.ffmpeg import find_ffmpeg
 
 logger = logging.getLogger(__name__)
 

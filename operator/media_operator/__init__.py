@@ -5,7 +5,7 @@ storage access and the callback secret.
 
 ``kopf run -m media_operator`` imports this package to load the operator: the handlers
 are registered only when kopf is already loaded (it is, by the ``kopf`` command and by
-``media_operator.operator.main``), so that the workers (``media_operator.workers``) and the
+``media_operator.operator.main``), so that the workers (``podv5_media``) and the
 API, which import this package too, stay light and never need a cluster or kopf.
 """
 

@@ -13,7 +13,7 @@ from api.encoding.services import encoding_job_create
 from api.videos.models import Video, VideoStatus
 from tests.api.factories import attach_source, make_video
 from tests.conftest import make_clip
-from tests.media_operator.workers.encode.test_probe_chapters import CHAPTERS, add_chapters
+from tests.podv5_media.test_probe_chapters import CHAPTERS, add_chapters
 
 
 @pytest.fixture

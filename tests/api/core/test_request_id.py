@@ -136,7 +136,7 @@ def test_the_request_id_travels_into_the_encode(live_api, user, tmp_path, capfd,
     worker = [
         record
         for record in map(json.loads, lines)
-        if record.get("logger", "").startswith("media_operator.workers")
+        if record.get("logger", "").startswith("podv5_media")
     ]
     assert worker, "no JSON log line from the worker"
     assert {record["request_id"] for record in worker} == {"abc-123"}
@@ -160,7 +160,7 @@ def test_worker_log_lines_carry_the_pod_request_id(tmp_path, given, logged):
     [record] = [json.loads(line) for line in result.stderr.splitlines()]
     assert record["request_id"] == logged
     assert record["level"] == "ERROR" and "bad --spec" in record["message"]
-    assert record["logger"] == "media_operator.workers.encode"
+    assert record["logger"] == "podv5_media.encode"
 
 
 def test_a_job_without_request_id_has_no_env_entry():

@@ -22,8 +22,8 @@ from api.live.models import LiveEvent
 from media_operator.kube import Kube
 from tests.api.live.test_live_stream import push
 from tests.conftest import bearer
-from tests.media_operator.conftest import webhook_secret as _webhook_secret
 from tests.media_operator.handlers import conftest as operator_fixtures
+from tests.podv5_media.conftest import webhook_secret as _webhook_secret
 
 pytestmark = [pytest.mark.kube, pytest.mark.media]
 

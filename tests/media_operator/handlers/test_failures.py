@@ -10,7 +10,6 @@ from http.server import ThreadingHTTPServer
 import pytest
 
 from api.encoding.models import EncodingJob
-from tests.media_operator.conftest import CallbackReceiver, _handler
 from tests.media_operator.handlers.conftest import (
     NOWHERE,
     _free_port,
@@ -21,6 +20,7 @@ from tests.media_operator.handlers.conftest import (
     wait_until,
     wait_video,
 )
+from tests.podv5_media.conftest import CallbackReceiver, _handler
 
 pytestmark = pytest.mark.kube
 

@@ -9,9 +9,9 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from media_operator.workers.live.command import poster_command, session_command
-from media_operator.workers.live.run import _newest_segment
 from podv5_contract.live_worker import LiveSpec
+from podv5_media.live.command import poster_command, session_command
+from podv5_media.live.run import _newest_segment
 
 KEY = "k3y-abcdefghijklmnopqrstuvwxyz012"
 

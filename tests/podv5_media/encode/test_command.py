@@ -7,13 +7,13 @@ from fractions import Fraction
 
 import pytest
 
-from media_operator.workers.encode.command import (
+from podv5_media.encode.command import (
     EncoderSettings,
     build_ffmpeg_command,
     build_remux_command,
 )
-from media_operator.workers.encode.ladder import EncodePlan, PlannedRendition, PosterPlan
-from media_operator.workers.encode.storyboard import plan_storyboard
+from podv5_media.encode.ladder import EncodePlan, PlannedRendition, PosterPlan
+from podv5_media.encode.storyboard import plan_storyboard
 
 RENDITIONS = (
     PlannedRendition("720p", 1280, 720, 2800, 128),

@@ -16,11 +16,11 @@ from podv5_contract.outputs import (
     StoryboardOutput,
 )
 from podv5_contract.spec import EncodingJobSpec
+from podv5_media.probe import MediaInfo
 
 from . import layout
 from .hls import VariantStats
 from .ladder import EncodePlan
-from .probe import MediaInfo
 
 
 def build_manifest(

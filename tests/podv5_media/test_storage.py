@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from media_operator import storage
+from podv5_media import storage
 from tests.s3.minio import keys
 
 

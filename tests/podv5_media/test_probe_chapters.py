@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from media_operator.workers.encode.probe import probe
 from podv5_contract.outputs import SourceInfo
+from podv5_media.probe import probe
 from tests.conftest import FFMPEG, make_clip
 
 #: (title, start s, end s) of the chapters written into the clips

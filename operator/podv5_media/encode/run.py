@@ -26,16 +26,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from media_operator import storage
-from media_operator.workers.ffmpeg import FfmpegError, find_ffmpeg, run_ffmpeg
 from podv5_contract.callbacks import CallbackRejected
 from podv5_contract.spec import EncodingJobSpec
+from podv5_media import storage
+from podv5_media.ffmpeg import FfmpegError, find_ffmpeg, run_ffmpeg
+from podv5_media.probe import UnsupportedMedia, probe
 
 from . import layout
 from .command import EncoderSettings, build_ffmpeg_command, build_remux_command
 from .hls import HlsOutputError, measure_variant, write_master
 from .ladder import EncodePlan, plan_encoding
-from .probe import UnsupportedMedia, probe
 from .progress import ProgressParser
 from .report import Reporter
 from .result import build_manifest

@@ -18,13 +18,13 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from media_operator.workers.ffmpeg import FfmpegNotFound, find_ffmpeg, parse_worker_args
+from podv5_media.ffmpeg import FfmpegNotFound, find_ffmpeg, parse_worker_args
 
 from .pod import HealthServer, load_spec
 from .report import LiveReporter
 from .run import LiveWorker
 
-log = logging.getLogger("media_operator.workers.live")
+log = logging.getLogger("podv5_media.live")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from media_operator.workers.encode.storyboard import build_vtt, plan_storyboard
+from podv5_media.encode.storyboard import build_vtt, plan_storyboard
 
 
 def test_short_clip_one_thumbnail_per_second():

@@ -7,14 +7,14 @@ from fractions import Fraction
 
 import pytest
 
-from media_operator.workers.encode.ladder import (
+from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec, Extras, Rendition
+from podv5_media.encode.ladder import (
     output_frame_rate,
     pick_mp4_rendition,
     plan_encoding,
     plan_video_ladder,
 )
-from media_operator.workers.encode.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
-from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec, Extras, Rendition
+from podv5_media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 
 def video(width, height, *, rotation=0, sar=Fraction(1), rate=Fraction(25)):

@@ -24,10 +24,10 @@ import m3u8
 import psutil
 import pytest
 
-from media_operator.workers.encode.probe import probe
 from podv5_contract.outputs import Manifest
+from podv5_media.probe import probe
 
-from ...conftest import SMALL_LADDER, CallbackReceiver, WorkerRun, media_encode_command
+from ..conftest import SMALL_LADDER, CallbackReceiver, WorkerRun, media_encode_command
 
 pytestmark = pytest.mark.media
 
@@ -356,7 +356,7 @@ def test_worker_runs_without_django_and_without_callback(make_clip, run_worker):
     assert run.returncode == 0, run.stderr[-2000:]
     code = (
         "import sys\n"
-        "from media_operator.workers.encode import cli, run  # noqa\n"
+        "from podv5_media.encode import cli, run  # noqa\n"
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), "
         "sorted(m for m in sys.modules if m.startswith('django'))"
     )

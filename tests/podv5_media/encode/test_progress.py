@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from media_operator.workers.encode.progress import ProgressParser, ProgressUpdate
+from podv5_media.encode.progress import ProgressParser, ProgressUpdate
 
 BLOCK = """frame=30
 fps=0.00

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from podv5_contract.spec import EncodingJobSpec, Rendition
+from podv5_media.probe import MediaInfo, VideoStreamInfo
 
-from .probe import MediaInfo, VideoStreamInfo
 from .storyboard import StoryboardPlan, plan_storyboard
 
 NEAR_SOURCE = 1.10

@@ -21,15 +21,15 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from media_operator.workers.ffmpeg import FfmpegNotFound, parse_worker_args
 from podv5_contract.callbacks import CallbackClient, CallbackError, RetryPolicy
 from podv5_contract.events import EncodingEventData, webhook_id
 from podv5_contract.spec import EncodingJobSpec
+from podv5_media.ffmpeg import FfmpegNotFound, parse_worker_args
 
 from .report import Reporter
 from .run import Cancelled, ExitCode, WorkerConfig, run_job
 
-log = logging.getLogger("media_operator.workers.encode")
+log = logging.getLogger("podv5_media.encode")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

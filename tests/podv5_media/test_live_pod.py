@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from media_operator.workers.live.pod import ENV_STREAM_KEY, load_spec
+from podv5_media.live.pod import ENV_STREAM_KEY, load_spec
 
 KEY = "pod-key-" + "z" * 24
 
@@ -66,7 +66,7 @@ def test_health_endpoints_follow_the_worker(tmp_path):
     ingest, health = _free_port(), _free_port()
     env = {**os.environ, ENV_STREAM_KEY: KEY, "MEDIA_LIVE_HEALTH_PORT": str(health)}
     env.pop("CALLBACK_SIGNING_SECRET", None)
-    command = [sys.executable, "-m", "media_operator.workers.live.cli",
+    command = [sys.executable, "-m", "podv5_media.live.cli",
                "--spec", json.dumps(_inline(tmp_path, ingest))]  # fmt: skip
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:

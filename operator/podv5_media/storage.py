@@ -57,7 +57,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+
+from podv5_contract.storage import (  # noqa: F401 - the storage API in one place
+    MIB,
+    S3Config,
+    StorageError,
+    local_path,
+    scheme_of,
+    split_s3_uri,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +74,10 @@ log = logging.getLogger(__name__)
 COMMIT_MARKER = "manifest.json"
 
 
-class StorageError(Exception):
-    """A source could not be read or an output could not be published."""
-
-
 @dataclass(frozen=True)
 class _Backend:
     fetch: Callable[[str, Path], Path]
     publish: Callable[[Path, str], None]
-
-
-def scheme_of(uri: str) -> str:
-    """The URI scheme (``file``, ``s3``...), lower case; ``StorageError`` if there is none."""
-    scheme, sep, _ = uri.partition("://")
-    if not sep or not scheme:
-        raise StorageError(f"not a storage URI: {uri!r}")
-    return scheme.lower()
 
 
 def fetch(uri: str, scratch_dir: Path) -> Path:
@@ -95,19 +91,6 @@ def publish(local_dir: Path, prefix_uri: str) -> None:
     if not local_dir.is_dir():
         raise StorageError(f"nothing to publish: {local_dir} is not a directory")
     _backend(prefix_uri).publish(local_dir, prefix_uri)
-
-
-def local_path(uri: str) -> Path:
-    """The absolute path of a ``file://`` URI (``file:///a/b`` or ``file://localhost/a/b``)."""
-    parts = urlsplit(uri)
-    if parts.scheme != "file":
-        raise StorageError(f"not a file:// URI: {uri!r}")
-    if parts.netloc not in ("", "localhost"):
-        raise StorageError(f"file:// URI with a remote host is not supported: {uri!r}")
-    path = unquote(parts.path)
-    if not path.startswith("/"):
-        raise StorageError(f"file:// URI must hold an absolute path: {uri!r}")
-    return Path(path)
 
 
 # --- file:// -----------------------------------------------------------------------------
@@ -184,7 +167,6 @@ def _swap_entries(staging: Path, dest: Path) -> None:
 
 # --- s3:// --------------------------------------------------------------------------------
 
-MIB = 1024 * 1024
 #: Content-Type of the outputs, by suffix (players and browsers rely on it)
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -198,84 +180,35 @@ CONTENT_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class S3Config:
-    """The S3 client's settings, read from the environment (see the module docstring)."""
+def s3_client(config: S3Config):
+    """A boto3 S3 client (credentials from boto3's chain: ``AWS_*`` variables...)."""
+    import boto3
+    from botocore.config import Config
 
-    endpoint_url: str | None = None
-    region: str | None = None
-    addressing_style: str = "auto"
-    multipart_threshold: int = 16 * MIB
-    multipart_chunksize: int = 16 * MIB
-    max_concurrency: int = 4
-    max_attempts: int = 5
-    connect_timeout: float = 5.0
-    read_timeout: float = 60.0
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> S3Config:
-        env = dict(os.environ if env is None else env)
-
-        def number(name: str, default, kind=int, minimum=1):
-            raw = env.get(name, "").strip()
-            try:
-                value = kind(raw) if raw else default
-            except ValueError:
-                raise StorageError(f"{name}={raw!r} is not a number") from None
-            if value < minimum:
-                raise StorageError(f"{name} must be at least {minimum}")
-            return value
-
-        endpoint = env.get("S3_ENDPOINT_URL", "").strip() or None
-        return cls(
-            endpoint_url=endpoint,
-            region=env.get("S3_REGION", "").strip() or None,
-            addressing_style=env.get("S3_ADDRESSING_STYLE", "").strip()
-            or ("path" if endpoint else "auto"),
-            multipart_threshold=number("S3_MULTIPART_THRESHOLD", 16 * MIB, minimum=5 * MIB),
-            multipart_chunksize=number("S3_MULTIPART_CHUNKSIZE", 16 * MIB, minimum=5 * MIB),
-            max_concurrency=number("S3_MAX_CONCURRENCY", 4),
-            max_attempts=number("S3_MAX_ATTEMPTS", 5),
-            connect_timeout=number("S3_CONNECT_TIMEOUT", 5.0, float, 0.1),
-            read_timeout=number("S3_READ_TIMEOUT", 60.0, float, 0.1),
-        )
-
-    def client(self):
-        """A boto3 S3 client (credentials from boto3's chain: ``AWS_*`` variables...)."""
-        import boto3
-        from botocore.config import Config
-
-        return boto3.session.Session().client(
-            "s3",
-            endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            config=Config(
-                retries={"mode": "standard", "max_attempts": self.max_attempts},
-                connect_timeout=self.connect_timeout,
-                read_timeout=self.read_timeout,
-                max_pool_connections=max(10, self.max_concurrency * 2),
-                s3={"addressing_style": self.addressing_style},
-                signature_version="s3v4",
-            ),
-        )
-
-    def transfer_config(self):
-        from boto3.s3.transfer import TransferConfig
-
-        return TransferConfig(
-            multipart_threshold=self.multipart_threshold,
-            multipart_chunksize=self.multipart_chunksize,
-            max_concurrency=self.max_concurrency,
-            use_threads=True,
-        )
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=config.endpoint_url,
+        region_name=config.region,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": config.max_attempts},
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+            max_pool_connections=max(10, config.max_concurrency * 2),
+            s3={"addressing_style": config.addressing_style},
+            signature_version="s3v4",
+        ),
+    )
 
 
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """(bucket, key) of ``s3://bucket/key``; ``StorageError`` when either is missing."""
-    parts = urlsplit(uri)
-    if parts.scheme != "s3" or not parts.netloc:
-        raise StorageError(f"not an s3://bucket/key URI: {uri!r}")
-    return parts.netloc, unquote(parts.path.lstrip("/"))
+def s3_transfer_config(config: S3Config):
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(
+        multipart_threshold=config.multipart_threshold,
+        multipart_chunksize=config.multipart_chunksize,
+        max_concurrency=config.max_concurrency,
+        use_threads=True,
+    )
 
 
 def _s3_errors():
@@ -314,8 +247,8 @@ def _s3_fetch(uri: str, scratch_dir: Path, config: S3Config | None = None) -> Pa
     target = scratch_dir / f"source{PurePosixPath(key).suffix[:16]}"
     try:
         scratch_dir.mkdir(parents=True, exist_ok=True)
-        client = config.client()
-        client.download_file(bucket, key, str(target), Config=config.transfer_config())
+        client = s3_client(config)
+        client.download_file(bucket, key, str(target), Config=s3_transfer_config(config))
     except _s3_errors() as exc:
         target.unlink(missing_ok=True)
         code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
@@ -358,9 +291,9 @@ def _s3_publish(
     config = config or S3Config.from_env()
     stored: list[str] = []
     try:
-        client = config.client()
+        client = s3_client(config)
         for rank in sorted(ranks):
-            with TransferManager(client, config.transfer_config()) as manager:
+            with TransferManager(client, s3_transfer_config(config)) as manager:
                 pending = []
                 for path in ranks[rank]:
                     key = prefix + path.relative_to(local_dir).as_posix()
@@ -386,7 +319,7 @@ def _delete_quietly(config: S3Config, bucket: str, keys: list[str]) -> None:
         return
     quick = replace(config, max_attempts=1, connect_timeout=min(config.connect_timeout, 2))
     try:
-        client = quick.client()
+        client = s3_client(quick)
         for start in range(0, len(keys), 1000):
             batch = [{"Key": key} for key in keys[start : start + 1000]]
             client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})

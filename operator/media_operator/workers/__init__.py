@@ -1,1 +1,0 @@
-"""The programs that run inside worker pods (``media-encode``; ``media-live`` later)."""
