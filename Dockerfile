@@ -54,7 +54,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 CMD ["gunicorn", "--config=python:api.gunicorn_conf", "api.wsgi:application", "--bind=0.0.0.0:8000", "--worker-class=gthread", "--workers=2", "--threads=8", "--timeout=120", "--worker-tmp-dir=/tmp"]
 
-# ---- operator: `kopf run -m media_operator --standalone`, with kopf's liveness endpoint
+# ---- operator: `kopf run -m podv5_operator --standalone`, with kopf's liveness endpoint
 FROM runtime AS operator
 USER 10001:10001
 EXPOSE 8080

@@ -65,8 +65,8 @@ skaffold-schema:
 	scripts/skaffold-schema.sh
 
 crds: install
-	$(PY) -m media_operator.crd > charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml
-	$(PY) -m media_operator.crd liveevents > charts/pod-v5/crds/liveevents.media.podv5.io.yaml
+	$(PY) -m podv5_operator.crd > charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml
+	$(PY) -m podv5_operator.crd liveevents > charts/pod-v5/crds/liveevents.media.podv5.io.yaml
 
 clean:
 	rm -rf $(VENV) var/bootstrap .pytest_cache .ruff_cache

@@ -37,9 +37,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "operator")]
 
-from media_operator.config import OperatorConfig  # noqa: E402
-from media_operator.manifests import FINALIZER, build_job  # noqa: E402
 from podv5_contract.spec import EncodingJobSpec  # noqa: E402
+from podv5_operator.config import OperatorConfig  # noqa: E402
+from podv5_operator.k8s.encode import FINALIZER, build_job  # noqa: E402
 
 CRD = REPO / "charts/pod-v5/crds/encodingjobs.media.podv5.io.yaml"
 KWOK = {
@@ -126,7 +126,7 @@ def start_operator(kubeconfig: str, namespace: str, pods: dict, log_path: Path):
     env = {**os.environ, "KUBECONFIG": kubeconfig, "CALLBACK_SIGNING_SECRET": "whsec_" + "A" * 44}
     for key, value in pods.items():
         env[f"MEDIA_OPERATOR_{key.upper()}"] = json.dumps(value)
-    argv = [sys.executable, "-m", "kopf", "run", "-m", "media_operator", "--standalone",
+    argv = [sys.executable, "-m", "kopf", "run", "-m", "podv5_operator", "--standalone",
             "-n", namespace, f"--liveness=http://127.0.0.1:{port}/healthz"]  # fmt: skip
     log = open(log_path, "wb")  # noqa: SIM115 - kept open for the process's life
     proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -31,8 +31,8 @@ from urllib3.exceptions import HTTPError
 
 from api.core import storage
 from api.core.errors import PodError
+from api.core.kube import ApiException, ConfigException, Kube
 from api.live.models import LiveEvent, LiveState
-from media_operator.kube import ApiException, ConfigException, Kube
 from podv5_contract.live_spec import DesiredState, LiveEventSpec, SecretKeyRef
 from podv5_contract.resources import API_VERSION, FINALIZER
 

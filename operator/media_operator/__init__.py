@@ -1,15 +1,17 @@
-"""Pod V5 media operator: the EncodingJob/LiveEvent spec, kopf handlers and the worker programs.
+"""Deprecated compatibility package: ``kopf run -m media_operator`` loads the operator of
+``podv5_operator`` (use ``kopf run -m podv5_operator`` or the ``media-operator`` command).
 
-This package must not import Django: the workers run inside pods with only their spec,
-storage access and the callback secret.
-
-``kopf run -m media_operator`` imports this package to load the operator: the handlers
-are registered only when kopf is already loaded (it is, by the ``kopf`` command and by
-``media_operator.operator.main``), so that the workers (``podv5_media``) and the
-API, which import this package too, stay light and never need a cluster or kopf.
+The code that lived here is split into ``podv5_contract`` (specs, events, outputs
+manifest, callbacks, logs), ``podv5_media`` (the ``media-encode`` and ``media-live``
+workers) and ``podv5_operator`` (the kopf operator). Nothing else is importable from here.
 """
 
-import sys
+import warnings
 
-if "kopf" in sys.modules:  # pragma: no branch - imported by the kopf CLI
-    from media_operator import handlers  # noqa: F401
+import podv5_operator  # noqa: F401 - registers the kopf handlers
+
+warnings.warn(
+    "media_operator is deprecated: run `kopf run -m podv5_operator` (or `media-operator`)",
+    DeprecationWarning,
+    stacklevel=2,
+)

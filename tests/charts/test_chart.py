@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from media_operator.config import OperatorConfig
+from podv5_operator.config import OperatorConfig
 
 pytestmark = pytest.mark.kube
 

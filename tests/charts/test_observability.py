@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from media_operator.config import OperatorConfig
+from podv5_operator.config import OperatorConfig
 from tests.charts.test_chart import PRODUCTION, env_of, objects, one, render
 
 pytestmark = pytest.mark.kube

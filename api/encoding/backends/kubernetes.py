@@ -23,9 +23,9 @@ from uuid import UUID
 from django.conf import settings
 from urllib3.exceptions import HTTPError
 
+from api.core.kube import ApiException, ConfigException, Kube
 from api.encoding.backends import EncodingBackend
 from api.encoding.models import EncodingJob
-from media_operator.kube import ApiException, ConfigException, Kube
 from podv5_contract.resources import API_VERSION, FINALIZER, LABEL_VIDEO
 
 logger = logging.getLogger(__name__)

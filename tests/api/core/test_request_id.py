@@ -17,10 +17,10 @@ from tusclient import client as tus_client
 from api.encoding.backends import get_backend
 from api.encoding.models import EncodingJob
 from api.videos.models import VideoStatus
-from media_operator.config import OperatorConfig
-from media_operator.manifests import build_job
 from podv5_contract.logs import RequestIdFilter, make_formatter
 from podv5_contract.spec import EncodingJobSpec
+from podv5_operator.config import OperatorConfig
+from podv5_operator.k8s.encode import build_job
 from tests.api.factories import make_video
 from tests.conftest import bearer, make_clip
 

@@ -1,5 +1,5 @@
 """The kubernetes backend without a cluster to reach: the job fails with a reason instead
-of staying Pending forever. (With a real cluster: tests/media_operator/handlers.)"""
+of staying Pending forever. (With a real cluster: tests/podv5_operator/handlers.)"""
 
 from __future__ import annotations
 

@@ -17,17 +17,18 @@ import pytest
 import yaml
 from kubernetes import config as k8s_config
 
+from api.core.kube import Kube as ApiKube
 from api.live import kubernetes as live_k8s
 from api.live.models import LiveEvent
-from media_operator.kube import Kube
+from podv5_operator.kube import Kube
 from tests.api.live.test_live_stream import push
 from tests.conftest import bearer
-from tests.media_operator.handlers import conftest as operator_fixtures
 from tests.podv5_media.conftest import webhook_secret as _webhook_secret
+from tests.podv5_operator.handlers import conftest as operator_fixtures
 
 pytestmark = [pytest.mark.kube, pytest.mark.media]
 
-# the operator's fixtures (a subprocess `kopf run`), shared with tests/media_operator
+# the operator's fixtures (a subprocess `kopf run`), shared with tests/podv5_operator
 crd_installed = operator_fixtures.crd_installed
 run_operator = operator_fixtures.run_operator
 webhook_secret = _webhook_secret
@@ -61,7 +62,7 @@ def kube_live_api(live_server, settings, transactional_db, crd_installed, kube_n
     kubeconfig = _api_service_account(plane, kube_namespace)
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     monkeypatch.setattr(
-        live_k8s, "_kube", Kube(k8s_config.new_client_from_config(config_file=str(kubeconfig)))
+        live_k8s, "_kube", ApiKube(k8s_config.new_client_from_config(config_file=str(kubeconfig)))
     )
     return live_server
 
