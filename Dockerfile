@@ -3,14 +3,18 @@
 #   docker build --target api      -t pod-v5-api .       # gunicorn serving api.wsgi on :8000
 #   docker build --target operator -t pod-v5-operator .  # media-operator (kopf, standalone)
 #   docker build --target worker   -t pod-v5-worker .    # media-encode / media-live + ffmpeg
-# Dependencies come from uv.lock only (`uv sync --locked`): the build fails when the lock
-# is out of date. Every target runs as uid/gid 10001 (the chart's podSecurityContext) on a
+# Dependencies come from uv.lock only (`uv sync --locked`, one extra per image): the build
+# fails when the lock is out of date. Every target runs as uid/gid 10001 (the chart's podSecurityContext) on a
 # read-only root filesystem: nothing is written outside /tmp.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
-# ---- builder: the virtual environment (no compilers needed: every dependency has wheels)
-FROM ${PYTHON_IMAGE} AS builder
+# ---- build-*: one virtual environment per image, with only that image's dependencies
+# (the project's extra: `api`, `operator` or `worker`) and only its packages (setuptools
+# finds the packages whose folders were copied). No compilers needed: every dependency
+# has wheels. Dependencies first (a layer kept while only our code changes), then the
+# project itself, installed as a regular package (--no-editable): no source tree at run.
+FROM ${PYTHON_IMAGE} AS uv
 ARG UV_VERSION=0.13.8
 ENV UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
@@ -19,18 +23,42 @@ ENV UV_COMPILE_BYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
 WORKDIR /app
-# dependencies first (a layer kept while only our code changes), then the project itself,
-# installed as a regular package (--no-editable): the final image needs no source tree
 COPY pyproject.toml uv.lock ./
+
+# the API, with the worker programs its local backends run and the probe it checks uploads with
+FROM uv AS build-api
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-install-project
+    uv sync --locked --no-dev --extra api --no-install-project
 COPY README.md ./
 COPY api ./api
-COPY operator ./operator
+COPY operator/podv5_contract ./operator/podv5_contract
+COPY operator/podv5_media ./operator/podv5_media
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-editable
+    uv sync --locked --no-dev --extra api --no-editable
 
-# ---- runtime: what the three targets share (the venv, a non-root user, no build tools)
+# the operator (+ the deprecated `media_operator` alias of `kopf run -m media_operator`)
+FROM uv AS build-operator
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --locked --no-dev --extra operator --no-install-project
+COPY README.md ./
+COPY operator/podv5_contract ./operator/podv5_contract
+COPY operator/podv5_operator ./operator/podv5_operator
+COPY operator/media_operator ./operator/media_operator
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --locked --no-dev --extra operator --no-editable
+
+# the worker programs: no Django, no kopf
+FROM uv AS build-worker
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --locked --no-dev --extra worker --no-install-project
+COPY README.md ./
+COPY operator/podv5_contract ./operator/podv5_contract
+COPY operator/podv5_media ./operator/podv5_media
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --locked --no-dev --extra worker --no-editable
+
+# ---- runtime: what the three targets share (a non-root user, no build tools); each
+# target copies its own virtual environment, root-owned and read-only for the app user
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -41,21 +69,21 @@ ENV PATH=/app/.venv/bin:$PATH \
 RUN groupadd --system --gid 10001 pod \
     && useradd --system --uid 10001 --gid pod --no-create-home --home-dir /tmp \
        --shell /usr/sbin/nologin pod
-# root-owned and read-only for the app user
-COPY --from=builder /app/.venv /app/.venv
 WORKDIR /app
 
 # ---- api: the WSGI app under gunicorn (threads: tus uploads are long requests; the
 # config module serves the workers' Prometheus metrics when METRICS_PORT is set)
 FROM runtime AS api
+COPY --from=build-api /app/.venv /app/.venv
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 CMD ["gunicorn", "--config=python:api.gunicorn_conf", "api.wsgi:application", "--bind=0.0.0.0:8000", "--worker-class=gthread", "--workers=2", "--threads=8", "--timeout=120", "--worker-tmp-dir=/tmp"]
 
-# ---- operator: `kopf run -m podv5_operator --standalone`, with kopf's liveness endpoint
+# ---- operator: `kopf run -m podv5_operator --standalone` (media-operator), with kopf's liveness endpoint
 FROM runtime AS operator
+COPY --from=build-operator /app/.venv /app/.venv
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
@@ -70,6 +98,7 @@ FROM runtime AS worker
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg \
     && rm -rf /var/lib/apt/lists/*
+COPY --from=build-worker /app/.venv /app/.venv
 ENV FFMPEG_BINARY=/usr/bin/ffmpeg
 USER 10001:10001
 # A batch program with no endpoint: Kubernetes watches the Job, not a health check.

@@ -18,6 +18,8 @@ from tests.deploy.dockerfile import DOCKERFILE, chain, effective, exec_form, sta
 
 REPO = DOCKERFILE.parent
 TARGETS = ("api", "operator", "worker")
+#: the stage building each target's virtual environment
+BUILDS = {target: f"build-{target}" for target in TARGETS}
 VALUES = yaml.safe_load((REPO / "charts/pod-v5/values.yaml").read_text())
 
 
@@ -74,13 +76,13 @@ def test_every_target_decides_its_healthcheck():
 
 def test_dependencies_from_the_lock_and_no_build_tools_in_final_layers():
     all_stages = stages()
-    syncs = [run for run in all_stages["builder"].all("RUN") if "uv sync" in run]
+    syncs = [run for stage in all_stages.values() for run in stage.all("RUN") if "uv sync" in run]
     assert syncs and all("--locked" in run and "--no-dev" in run for run in syncs), syncs
     for target in TARGETS:
         names = [stage.name for stage in chain(target, all_stages)]
-        assert "builder" not in names, (target, names)  # built from the slim base
+        assert not {"uv", *BUILDS.values()} & set(names), (target, names)  # the slim base
         copies = [c for stage in chain(target, all_stages) for c in stage.all("COPY")]
-        assert copies == ["--from=builder /app/.venv /app/.venv"], (target, copies)
+        assert copies == [f"--from={BUILDS[target]} /app/.venv /app/.venv"], (target, copies)
         runs = " ".join(r for stage in chain(target, all_stages) for r in stage.all("RUN"))
         for tool in ("uv ", "pip ", "gcc", "build-essential", "git "):
             assert tool not in runs, (target, tool)
@@ -135,8 +137,72 @@ def test_dockerignore_keeps_what_the_build_copies():
         if not copy.startswith("--from=")
         for source in copy.split()[:-1]
     ]
-    assert {"pyproject.toml", "uv.lock", "README.md", "api", "operator"} <= set(sources)
+    assert {"pyproject.toml", "uv.lock", "README.md", "api", "operator/podv5_contract"} <= set(
+        sources
+    )
     for source in sources:
         assert (REPO / source).exists() and not ignored(source), source
     for heavy in (".venv", ".git", "var", "tests", "bench"):
         assert ignored(heavy), heavy
+
+
+# --- what each image installs ----------------------------------------------------------------
+
+
+def _lock() -> dict:
+    import tomllib
+
+    return tomllib.loads((REPO / "uv.lock").read_text())
+
+
+def _installed(build: str, all_stages) -> tuple[set[str], set[str]]:
+    """(distributions, our package folders) the ``build`` stage installs: the closure in
+    uv.lock of the project's dependencies plus the extras its ``uv sync`` runs name (no
+    dev group: ``--no-dev``), and the folders under operator/ it copies."""
+    runs = [run for run in all_stages[build].all("RUN") if "uv sync" in run]
+    assert runs and all("--no-dev" in run for run in runs), runs
+    extras = {extra for run in runs for extra in re.findall(r"--extra[ =](\S+)", run)}
+    assert "--all-extras" not in " ".join(runs)
+    packages = {p["name"]: p for p in _lock()["package"]}
+    project = packages["pod-v5"]
+    wanted = [(d["name"], d.get("extra", [])) for d in project.get("dependencies", [])]
+    for extra in extras:
+        wanted += [(d["name"], d.get("extra", [])) for d in project["optional-dependencies"][extra]]
+    seen: set[str] = set()
+    while wanted:
+        name, dep_extras = wanted.pop()
+        package = packages[name]
+        deps = list(package.get("dependencies", []))
+        for extra in dep_extras:  # e.g. psycopg[binary], django-storages[s3]
+            deps += package.get("optional-dependencies", {}).get(extra, [])
+        if name in seen and not dep_extras:
+            continue
+        seen.add(name)
+        wanted += [(d["name"], d.get("extra", [])) for d in deps if d["name"] not in seen]
+    folders = {
+        source
+        for copy in all_stages[build].all("COPY")
+        for source in copy.split()[:-1]
+        if source in ("api",) or source.startswith("operator/")
+    }
+    return seen, folders
+
+
+def test_each_image_installs_only_its_programs_dependencies():
+    """The worker image has no Django (nor kopf, nor the Kubernetes client); the operator
+    image no Django and no media libraries; each copies only its own packages (setuptools
+    installs the package folders present)."""
+    all_stages = stages()
+    worker, worker_code = _installed(BUILDS["worker"], all_stages)
+    assert {"av", "imageio-ffmpeg", "m3u8", "boto3", "httpx", "standardwebhooks"} <= worker
+    assert not {"django", "django-ninja", "kopf", "kubernetes"} & worker, worker
+    assert worker_code == {"operator/podv5_contract", "operator/podv5_media"}
+    operator, operator_code = _installed(BUILDS["operator"], all_stages)
+    assert {"kopf", "kubernetes", "pydantic", "prometheus-client"} <= operator
+    assert not {"django", "av", "imageio-ffmpeg", "m3u8", "boto3"} & operator, operator
+    assert operator_code == {
+        "operator/podv5_contract", "operator/podv5_operator", "operator/media_operator",
+    }  # fmt: skip
+    api, api_code = _installed(BUILDS["api"], all_stages)
+    assert {"django", "gunicorn", "kubernetes", "av"} <= api and "kopf" not in api, api
+    assert api_code == {"api", "operator/podv5_contract", "operator/podv5_media"}
