@@ -6,7 +6,8 @@ an empty variable means "not set" (the default), ``none`` clears an optional fie
 Kubernetes quantities (``cpu_request``, ``memory_limit``, ``scratch_size_limit``...) use the
 Kubernetes quantity syntax (``500m``, ``2``, ``1Gi``), as in a container's ``resources``.
 
-``OperatorConfig()`` reads the environment; ``OperatorConfig(**fields)`` overrides it (tests).
+``OperatorConfig()`` reads the environment (``.live``: the ``MEDIA_OPERATOR_LIVE_*``
+settings of live workers); ``OperatorConfig(**fields)`` overrides it (tests).
 A bad value raises ``pydantic.ValidationError`` naming the variable's field.
 """
 
@@ -28,6 +29,45 @@ DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 
 Quantity = Annotated[str, Field(pattern=QUANTITY)]
 CommaList = Annotated[list[str], NoDecode]
+
+
+class LiveConfig(BaseSettings):
+    """How the operator runs live workers, from ``MEDIA_OPERATOR_LIVE_*`` variables (the
+    image, ServiceAccount, security, media volume and callback Secret are the encoder's):
+    ``OperatorConfig().live``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MEDIA_OPERATOR_LIVE_", env_ignore_empty=True, extra="ignore", frozen=True
+    )
+
+    ingest_port: Annotated[
+        int, Field(ge=1, le=65535, description="Port the worker's ingest listens on (RTMP/SRT).")
+    ] = 1935
+    health_port: Annotated[
+        int, Field(ge=1, le=65535, description="Port of the worker's /healthz and /readyz.")
+    ] = 8081
+    service_type: Annotated[
+        Literal["ClusterIP", "NodePort", "LoadBalancer"],
+        Field(description="Type of the Service exposing the ingest port."),
+    ] = "ClusterIP"
+    termination_grace_seconds: Annotated[
+        int,
+        Field(
+            ge=1,
+            description="Seconds a stopped worker gets to close its recording and report.",
+        ),
+    ] = 120
+    progress_deadline_seconds: Annotated[
+        int,
+        Field(ge=10, description="Deployment progressDeadlineSeconds: longer to come up fails it."),
+    ] = 300
+    cpu_request: Annotated[Quantity, Field(description="CPU request (cores).")] = "250m"
+    cpu_limit: Annotated[Quantity | None, Field(description="CPU limit; unset: none.")] = "2"
+    memory_request: Annotated[Quantity, Field(description="Memory request (bytes).")] = "256Mi"
+    memory_limit: Annotated[Quantity | None, Field(description="Memory limit.")] = "1Gi"
+    timer_interval: Annotated[
+        float, Field(gt=0, le=60, description="How often each LiveEvent's schedule is checked, s.")
+    ] = 2.0
 
 
 class OperatorConfig(BaseSettings):
@@ -153,6 +193,12 @@ class OperatorConfig(BaseSettings):
         Literal["text", "json"] | None,
         Field(description="LOG_FORMAT of the worker pods (`text` or `json`); unset: text."),
     ] = None
+
+    # --- live workers (MEDIA_OPERATOR_LIVE_*) -------------------------------------------------
+    live: Annotated[
+        LiveConfig,
+        Field(default_factory=LiveConfig, description="Live workers: MEDIA_OPERATOR_LIVE_*."),
+    ]
 
     # --- the operator's own callbacks -----------------------------------------------------
     api_callback_url: Annotated[

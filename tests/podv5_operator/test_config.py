@@ -51,3 +51,12 @@ def test_bad_values_are_refused(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         OperatorConfig()
+
+
+def test_live_settings_are_part_of_the_one_config(monkeypatch):
+    """Live workers' settings are ``OperatorConfig().live``, read from MEDIA_OPERATOR_LIVE_*."""
+    monkeypatch.setenv("MEDIA_OPERATOR_LIVE_INGEST_PORT", "1936")
+    monkeypatch.setenv("MEDIA_OPERATOR_LIVE_SERVICE_TYPE", "LoadBalancer")
+    config = OperatorConfig()
+    assert (config.live.ingest_port, config.live.service_type) == (1936, "LoadBalancer")
+    assert config.live.health_port == 8081  # the default

@@ -42,8 +42,8 @@ from podv5_contract.callbacks import (
 from podv5_contract.events import LiveEventData, webhook_id
 from podv5_contract.live_spec import FINAL_STATES, LiveEventSpec
 from podv5_contract.resources import GROUP, LIVE_PLURAL, VERSION
+from podv5_operator.config import LiveConfig
 from podv5_operator.k8s.live import (
-    LiveConfig,
     StateReport,
     build_live_deployment,
     build_live_service,
@@ -57,9 +57,7 @@ TIMER_INTERVAL = LiveConfig().timer_interval
 
 
 def _live(memo) -> LiveConfig:
-    if getattr(memo, "live", None) is None:
-        memo.live = LiveConfig()
-    return memo.live
+    return memo.config.live
 
 
 def _set_state(memo, obj: Mapping, report: StateReport, **fields) -> dict | None:

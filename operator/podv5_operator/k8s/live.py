@@ -18,10 +18,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal, NamedTuple
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Literal, NamedTuple
 
 from podv5_contract.live_spec import FINAL_STATES, STATE_ORDER, LiveEventSpec
 from podv5_contract.live_worker import LiveSpec
@@ -34,7 +31,7 @@ from podv5_contract.resources import (
     LIVE_KIND,
     MANAGED_BY,
 )
-from podv5_operator.config import OperatorConfig, Quantity
+from podv5_operator.config import LiveConfig, OperatorConfig
 from podv5_operator.k8s.encode import (
     _hashed,
     label_value,
@@ -48,45 +45,6 @@ CONTAINER = "live"
 ENV_STREAM_KEY = "MEDIA_LIVE_STREAM_KEY"
 ENV_HEALTH_PORT = "MEDIA_LIVE_HEALTH_PORT"
 TMP_VOLUME = "tmp"
-
-
-class LiveConfig(BaseSettings):
-    """How the operator runs live workers, from ``MEDIA_OPERATOR_LIVE_*`` variables (the
-    image, ServiceAccount, security, media volume and callback Secret are the encoder's,
-    from ``OperatorConfig``)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="MEDIA_OPERATOR_LIVE_", env_ignore_empty=True, extra="ignore", frozen=True
-    )
-
-    ingest_port: Annotated[
-        int, Field(ge=1, le=65535, description="Port the worker's ingest listens on (RTMP/SRT).")
-    ] = 1935
-    health_port: Annotated[
-        int, Field(ge=1, le=65535, description="Port of the worker's /healthz and /readyz.")
-    ] = 8081
-    service_type: Annotated[
-        Literal["ClusterIP", "NodePort", "LoadBalancer"],
-        Field(description="Type of the Service exposing the ingest port."),
-    ] = "ClusterIP"
-    termination_grace_seconds: Annotated[
-        int,
-        Field(
-            ge=1,
-            description="Seconds a stopped worker gets to close its recording and report.",
-        ),
-    ] = 120
-    progress_deadline_seconds: Annotated[
-        int,
-        Field(ge=10, description="Deployment progressDeadlineSeconds: longer to come up fails it."),
-    ] = 300
-    cpu_request: Annotated[Quantity, Field(description="CPU request (cores).")] = "250m"
-    cpu_limit: Annotated[Quantity | None, Field(description="CPU limit; unset: none.")] = "2"
-    memory_request: Annotated[Quantity, Field(description="Memory request (bytes).")] = "256Mi"
-    memory_limit: Annotated[Quantity | None, Field(description="Memory limit.")] = "1Gi"
-    timer_interval: Annotated[
-        float, Field(gt=0, le=60, description="How often each LiveEvent's schedule is checked, s.")
-    ] = 2.0
 
 
 def live_name(cr_name: str) -> str:

@@ -13,10 +13,9 @@ import yaml
 
 from podv5_contract.live_spec import LiveEventSpec
 from podv5_contract.live_worker import LiveSpec
-from podv5_operator.config import OperatorConfig
+from podv5_operator.config import LiveConfig, OperatorConfig
 from podv5_operator.k8s.live import (
     ENV_STREAM_KEY,
-    LiveConfig,
     StateReport,
     build_live_deployment,
     build_live_service,
