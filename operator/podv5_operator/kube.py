@@ -26,7 +26,7 @@ from kubernetes.client import ApiException
 from kubernetes.config import ConfigException
 
 from podv5_contract.resources import GROUP, LIVE_PLURAL, PLURAL, VERSION
-from podv5_operator.k8s.encode import is_owned_by
+from podv5_operator.k8s.pod import is_owned_by
 
 log = logging.getLogger(__name__)
 

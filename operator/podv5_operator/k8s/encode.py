@@ -15,11 +15,10 @@ files and realistic status dicts. Conventions followed:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from podv5_contract.logs import REQUEST_ID_ENV
@@ -38,6 +37,20 @@ from podv5_contract.resources import (  # noqa: F401 - FINALIZER, LABEL_VIDEO: r
 )
 from podv5_contract.spec import EncodingJobSpec
 from podv5_operator.config import OperatorConfig
+from podv5_operator.k8s import pod as worker_pod
+from podv5_operator.k8s.pod import (  # noqa: F401 - also imported from here
+    _hashed,
+    add_media_volume,
+    callback_secret_env,
+    container_security_context,
+    is_owned_by,
+    label_value,
+    resources,
+    rfc3339,
+    safe_reason,
+    worker_env_from,
+    worker_pod_spec,
+)
 
 CONTAINER = "encode"
 SCRATCH_VOLUME = "scratch"
@@ -60,13 +73,6 @@ STUCK_REASONS = frozenset(
     }
 )
 STUCK_OR_UNSCHEDULED = STUCK_REASONS | {"Unschedulable"}
-_LABEL_MAX = 63
-
-
-def _hashed(value: str, keep: str) -> str:
-    """``keep`` cut so that ``<keep>-<8 hex of sha256(value)>`` fits in 63 chars."""
-    digest = hashlib.sha256(value.encode()).hexdigest()[:8]
-    return f"{keep[: _LABEL_MAX - 9].rstrip('-.')}-{digest}"
 
 
 def job_name(cr_name: str) -> str:
@@ -84,11 +90,6 @@ def job_name(cr_name: str) -> str:
     return _hashed(cr_name, cleaned)
 
 
-def label_value(value: str) -> str:
-    """``value`` as a valid label value (≤ 63 chars), hashed like ``job_name`` if longer."""
-    return value if len(value) <= _LABEL_MAX else _hashed(value, value)
-
-
 def _labels(cr_name: str, spec: EncodingJobSpec) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": "media-encode",
@@ -103,54 +104,7 @@ def _labels(cr_name: str, spec: EncodingJobSpec) -> dict[str, str]:
 def owner_reference(*, name: str, uid: str) -> dict:
     """The ownerReference making an EncodingJob the controller of what it owns: the
     garbage collector deletes the Job (and its pods) when the EncodingJob goes."""
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "name": name,
-        "uid": uid,
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def _resources(config: OperatorConfig) -> dict:
-    requests = {"cpu": config.cpu_request, "memory": config.memory_request}
-    limits = {"cpu": config.cpu_limit, "memory": config.memory_limit}
-    return {
-        "requests": requests,
-        **({"limits": {k: v for k, v in limits.items() if v}} if any(limits.values()) else {}),
-    }
-
-
-def worker_pod_spec(
-    config: OperatorConfig, *, containers: list[dict], volumes: list[dict], grace_seconds: int
-) -> dict:
-    """The pod spec shared by encode Jobs and live Deployments: the encoder
-    ServiceAccount without a token, no service links, non-root with the configured ids
-    and RuntimeDefault seccomp, then the node selector, tolerations and pull secrets of
-    ``config``. ``grace_seconds``: terminationGracePeriodSeconds."""
-    pod_spec = {
-        "serviceAccountName": config.service_account_name,
-        "automountServiceAccountToken": False,
-        "enableServiceLinks": False,
-        "terminationGracePeriodSeconds": grace_seconds,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": config.run_as_user,
-            "runAsGroup": config.run_as_group,
-            "fsGroup": config.fs_group,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": containers,
-        "volumes": volumes,
-    }
-    if config.node_selector:
-        pod_spec["nodeSelector"] = dict(config.node_selector)
-    if config.tolerations:
-        pod_spec["tolerations"] = [dict(t) for t in config.tolerations]
-    if config.image_pull_secrets:
-        pod_spec["imagePullSecrets"] = [{"name": s} for s in config.image_pull_secrets]
-    return pod_spec
+    return worker_pod.owner_reference(kind=KIND, name=name, uid=uid)
 
 
 def build_job(
@@ -180,15 +134,7 @@ def build_job(
     labels = _labels(name, spec)
     scratch = config.scratch_mount_path
     env = [
-        {
-            "name": "CALLBACK_SIGNING_SECRET",
-            "valueFrom": {
-                "secretKeyRef": {
-                    "name": config.callback_secret_name,
-                    "key": config.callback_secret_key,
-                }
-            },
-        },
+        callback_secret_env(config),
         {"name": "MEDIA_ENCODE_SCRATCH_DIR", "value": scratch},
         {"name": "TMPDIR", "value": scratch},
     ]
@@ -198,11 +144,7 @@ def build_job(
         env.append({"name": "LOG_FORMAT", "value": config.worker_log_format})
     mounts = [{"name": SCRATCH_VOLUME, "mountPath": scratch}]
     volumes = [{"name": SCRATCH_VOLUME, "emptyDir": {"sizeLimit": config.scratch_size_limit}}]
-    if config.media_volume_claim:
-        mounts.append({"name": "media", "mountPath": config.media_mount_path})
-        volumes.append(
-            {"name": "media", "persistentVolumeClaim": {"claimName": config.media_volume_claim}}
-        )
+    add_media_volume(config, mounts, volumes)
     container = {
         "name": CONTAINER,
         "image": config.encoder_image,
@@ -210,18 +152,14 @@ def build_job(
         "command": ["media-encode"],
         "args": ["--spec", json.dumps(spec.to_wire(), separators=(",", ":"))],
         "env": env,
-        **(
-            {"envFrom": [{"secretRef": {"name": config.worker_env_secret}}]}
-            if config.worker_env_secret
-            else {}
+        **worker_env_from(config),
+        "resources": resources(
+            cpu_request=config.cpu_request,
+            memory_request=config.memory_request,
+            cpu_limit=config.cpu_limit,
+            memory_limit=config.memory_limit,
         ),
-        "resources": _resources(config),
-        "securityContext": {
-            "runAsNonRoot": True,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "securityContext": container_security_context(),
         "volumeMounts": mounts,
     }
     pod_spec = {
@@ -272,12 +210,6 @@ def build_job(
         },
         "spec": job_spec,
     }
-
-
-def is_owned_by(obj: Mapping, uid: str) -> bool:
-    """Whether ``obj`` has an ownerReference to the object with ``uid`` as its controller."""
-    refs = (obj.get("metadata") or {}).get("ownerReferences") or []
-    return any(r.get("uid") == uid and r.get("controller") for r in refs)
 
 
 # --- Job status → EncodingJob phase ---------------------------------------------------------
@@ -405,18 +337,6 @@ def job_phase(job: Mapping, pods: Sequence[Mapping]) -> PhaseReport:
 # --- EncodingJob status ---------------------------------------------------------------------
 
 
-def rfc3339(when: datetime) -> str:
-    """``metav1.Time`` form: UTC, seconds, ``Z``."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def safe_reason(reason: str) -> str:
-    """``reason`` made to match metav1.Condition's reason pattern (CamelCase word)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_,:]", "", reason)
-    cleaned = re.sub(r"^[^A-Za-z]+|[,:]+$", "", cleaned)
-    return cleaned[:1024] or "Unknown"
-
-
 def conditions_for(
     previous: Sequence[Mapping],
     *,
@@ -441,25 +361,9 @@ def conditions_for(
         "Running": phase == "Running",
         "Failed": phase == "Failed",
     }
-    before = {c.get("type"): c for c in previous}
-    out = []
-    for type_, true in wanted.items():
-        status = "True" if true else "False"
-        old = before.get(type_) or {}
-        cond = {
-            "type": type_,
-            "status": status,
-            "reason": safe_reason(reason),
-            "message": message[:32768],
-            "lastTransitionTime": old.get("lastTransitionTime")
-            if old.get("status") == status
-            else rfc3339(now),
-        }
-        if generation is not None:
-            cond["observedGeneration"] = generation
-        out.append(cond)
-    out += [dict(c) for c in previous if c.get("type") not in wanted]
-    return out
+    return worker_pod.conditions(
+        previous, wanted, reason=reason, message=message, generation=generation, now=now
+    )
 
 
 def next_status(

@@ -24,7 +24,6 @@ from podv5_contract.live_spec import FINAL_STATES, STATE_ORDER, LiveEventSpec
 from podv5_contract.live_worker import LiveSpec
 from podv5_contract.resources import (
     ANNOTATION_LIVEEVENT_UID,
-    API_VERSION,
     LABEL_EVENT_ID,
     LABEL_LIVEEVENT,
     LABEL_MANAGED_BY,
@@ -32,11 +31,16 @@ from podv5_contract.resources import (
     MANAGED_BY,
 )
 from podv5_operator.config import LiveConfig, OperatorConfig
-from podv5_operator.k8s.encode import (
+from podv5_operator.k8s import pod as worker_pod
+from podv5_operator.k8s.pod import (
     _hashed,
+    add_media_volume,
+    callback_secret_env,
+    container_security_context,
     label_value,
+    resources,
     rfc3339,
-    safe_reason,
+    worker_env_from,
     worker_pod_spec,
 )
 
@@ -58,14 +62,7 @@ def live_name(cr_name: str) -> str:
 
 
 def live_owner_reference(*, name: str, uid: str) -> dict:
-    return {
-        "apiVersion": API_VERSION,
-        "kind": LIVE_KIND,
-        "name": name,
-        "uid": uid,
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+    return worker_pod.owner_reference(kind=LIVE_KIND, name=name, uid=uid)
 
 
 def live_labels(cr_name: str, spec: LiveEventSpec) -> dict[str, str]:
@@ -105,14 +102,6 @@ def worker_spec(spec: LiveEventSpec, live: LiveConfig) -> dict:
     return wire
 
 
-def _resources(live: LiveConfig) -> dict:
-    limits = {"cpu": live.cpu_limit, "memory": live.memory_limit}
-    return {
-        "requests": {"cpu": live.cpu_request, "memory": live.memory_request},
-        **({"limits": {k: v for k, v in limits.items() if v}} if any(limits.values()) else {}),
-    }
-
-
 def build_live_deployment(
     *, cr: Mapping, spec: LiveEventSpec, config: OperatorConfig, live: LiveConfig
 ) -> dict:
@@ -130,15 +119,7 @@ def build_live_deployment(
     labels = live_labels(name, spec)
     proto = "UDP" if spec.protocol == "srt" else "TCP"
     env = [
-        {
-            "name": "CALLBACK_SIGNING_SECRET",
-            "valueFrom": {
-                "secretKeyRef": {
-                    "name": config.callback_secret_name,
-                    "key": config.callback_secret_key,
-                }
-            },
-        },
+        callback_secret_env(config),
         {
             "name": ENV_STREAM_KEY,
             "valueFrom": {
@@ -150,11 +131,7 @@ def build_live_deployment(
     ]
     mounts = [{"name": TMP_VOLUME, "mountPath": "/tmp"}]
     volumes = [{"name": TMP_VOLUME, "emptyDir": {"sizeLimit": "1Gi"}}]
-    if config.media_volume_claim:
-        mounts.append({"name": "media", "mountPath": config.media_mount_path})
-        volumes.append(
-            {"name": "media", "persistentVolumeClaim": {"claimName": config.media_volume_claim}}
-        )
+    add_media_volume(config, mounts, volumes)
 
     def probe(path: str, period: int, failures: int) -> dict:
         return {
@@ -171,24 +148,20 @@ def build_live_deployment(
         "command": ["media-live"],
         "args": ["--spec", json.dumps(worker_spec(spec, live), separators=(",", ":"))],
         "env": env,
-        **(
-            {"envFrom": [{"secretRef": {"name": config.worker_env_secret}}]}
-            if config.worker_env_secret
-            else {}
-        ),
+        **worker_env_from(config),
         "ports": [
             {"name": "ingest", "containerPort": live.ingest_port, "protocol": proto},
             {"name": "health", "containerPort": live.health_port, "protocol": "TCP"},
         ],
         "readinessProbe": probe("/readyz", 2, 2),
         "livenessProbe": probe("/healthz", 10, 3),
-        "resources": _resources(live),
-        "securityContext": {
-            "runAsNonRoot": True,
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "resources": resources(
+            cpu_request=live.cpu_request,
+            memory_request=live.memory_request,
+            cpu_limit=live.cpu_limit,
+            memory_limit=live.memory_limit,
+        ),
+        "securityContext": container_security_context(),
         "volumeMounts": mounts,
     }
     pod_spec = worker_pod_spec(
@@ -320,24 +293,14 @@ def live_conditions(
     dicts; ``lastTransitionTime`` kept unless the condition's status changes; conditions
     of other types in ``previous`` kept as they are."""
     wanted = {"Ready": report.state == "Live", "Failed": report.state == "Failed"}
-    before = {c.get("type"): c for c in previous}
-    out = []
-    for type_, true in wanted.items():
-        status = "True" if true else "False"
-        old = before.get(type_) or {}
-        cond = {
-            "type": type_,
-            "status": status,
-            "reason": safe_reason(report.reason),
-            "message": report.message[:32768],
-            "lastTransitionTime": old.get("lastTransitionTime")
-            if old.get("status") == status
-            else rfc3339(now),
-        }
-        if generation is not None:
-            cond["observedGeneration"] = generation
-        out.append(cond)
-    return out + [dict(c) for c in previous if c.get("type") not in wanted]
+    return worker_pod.conditions(
+        previous,
+        wanted,
+        reason=report.reason,
+        message=report.message,
+        generation=generation,
+        now=now,
+    )
 
 
 def next_live_status(
