@@ -8,10 +8,14 @@ from django.contrib import admin
 from django.urls import include, path
 from ninja.openapi.views import openapi_json, openapi_view
 
+from api.core import admin_login
 from api.core.views import not_found, server_error
 from api.playback.views import media_file, media_file_tokened
 from api.uploads.views import TusUploadView
 from api.v1 import api
+
+# the admin's password form counts against the login rate limits (429 past them)
+admin_login.install(admin.site)
 
 urlpatterns = [
     # tus 1.0.0 protocol endpoints (not Ninja: they stream request bodies)
