@@ -258,13 +258,13 @@ UPLOAD_EXPIRATION_SECONDS = env_int("UPLOAD_EXPIRATION_SECONDS", 24 * 3600)
 UPLOAD_SPOOL_DIR = Path(env("UPLOAD_SPOOL_DIR", str(MEDIA_ROOT / "uploads"))).resolve()
 #: a tus writer's lease on an upload lapses this long after its last renewal (a writer
 #: that stalls past it loses the upload to the next one and gets 423), seconds
-UPLOAD_LOCK_SECONDS = float(env("UPLOAD_LOCK_SECONDS", "30"))
+UPLOAD_LOCK_SECONDS = env_float("UPLOAD_LOCK_SECONDS", 30, minimum=0)
 #: a request body that sends nothing for this long is cut: 408, the connection closed, a
 #: tus PATCH keeps the bytes that arrived (ASGI, api/asgi.py); below UPLOAD_LOCK_SECONDS
-UPLOAD_BODY_STALL_SECONDS = float(env("UPLOAD_BODY_STALL_SECONDS", "20"))
+UPLOAD_BODY_STALL_SECONDS = env_float("UPLOAD_BODY_STALL_SECONDS", 20, minimum=0)
 #: a connection that has not sent a request's whole header block this long after it
 #: began is closed with 408 (the uvicorn worker of api/serving.py), seconds
-REQUEST_HEADER_TIMEOUT_SECONDS = float(env("REQUEST_HEADER_TIMEOUT_SECONDS", "10"))
+REQUEST_HEADER_TIMEOUT_SECONDS = env_float("REQUEST_HEADER_TIMEOUT_SECONDS", 10, minimum=0)
 
 # Encoding
 ENCODING_BACKEND = env("ENCODING_BACKEND", "local")
