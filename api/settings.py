@@ -316,6 +316,9 @@ CORS_EXPOSE_HEADERS = (
     "x-request-id",
 )
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+#: /media/ answers CORS for every origin itself (api.playback.cors: Range allowed,
+#: Content-Range exposed, errors included); the rest of the API only for the origins above
+CORS_URLS_REGEX = r"^/(?!media/)"
 
 # Django's cache, which holds the rate-limit counters: "local" (per process: enough for
 # one process, the embedded default) or "database" (table pod_cache, created by the core
