@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
+    # django-ninja's templates and static files: Swagger UI at /api/docs from this server
+    # (api.core.static_files), not from a CDN
+    "ninja",
     "ninja_extra",
     "ninja_jwt",
     "ninja_jwt.token_blacklist",
