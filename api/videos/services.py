@@ -12,7 +12,13 @@ from django.db import transaction
 
 from api.accounts.models import AccessGroup, User
 from api.core import storage
-from api.core.errors import InvalidState, PermissionDenied, ValidationFailed, WrongPassword
+from api.core.errors import (
+    InvalidState,
+    PermissionDenied,
+    ValidationFailed,
+    WrongPassword,
+    listing,
+)
 from api.editorial.services import UNSET, video_editorial_resolve, video_type_resolve
 from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import SOURCE_DIR, Licence, Video, VideoStatus, Visibility
@@ -178,16 +184,14 @@ def _apply_access(
         unknown = set(access_groups) - {group.code_name for group in groups}
         if unknown:
             raise ValidationFailed(
-                f"Unknown access groups: {', '.join(sorted(unknown))}.", field="access_groups"
+                f"Unknown access groups: {listing(unknown)}.", field="access_groups"
             )
     if additional_owners is not None:
         names = set(additional_owners) - {video.owner.username}
         owners = list(User.objects.filter(username__in=names, is_active=True))
         unknown = names - {user.username for user in owners}
         if unknown:
-            raise ValidationFailed(
-                f"Unknown users: {', '.join(sorted(unknown))}.", field="additional_owners"
-            )
+            raise ValidationFailed(f"Unknown users: {listing(unknown)}.", field="additional_owners")
     if visibility == Visibility.RESTRICTED:
         if groups is not None:
             has_groups = bool(groups)
