@@ -119,3 +119,10 @@ def test_the_api_still_answers_only_its_listed_origins(server, public_video):
     # and the player config (the API) of a public video still works from the front end
     player = server.get(f"/api/v1/videos/{public_video.id}/player", headers={"Origin": FRONT})
     assert player.json()["data"]["hls"]["url"].endswith(MASTER)
+
+
+def test_x_accel_redirect_answers_carry_cors_too(server, private_video, settings):
+    settings.MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    response = server.get(tokened_url(private_video, SEGMENT), headers={"Origin": EMBED})
+    assert response.status_code == 200 and response.headers["x-accel-redirect"].endswith(SEGMENT)
+    assert_cors_readable(response)
