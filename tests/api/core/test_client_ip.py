@@ -8,8 +8,9 @@ import logging
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 from hypothesis import given
+from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from api.core.client import parse_address, parse_forwarded_for, resolve_client_ip
@@ -65,6 +66,18 @@ def test_addresses_with_ports_and_brackets(address, port):
     expected = getattr(address, "ipv4_mapped", None) or address
     assert parse_address(text) == expected
     assert parse_address(f"  {address} ") == expected
+
+
+@hyp_settings(max_examples=50, deadline=None)
+@given(st.text(max_size=200), st.text(max_size=40))
+def test_any_forwarded_headers_from_a_trusted_proxy_are_answered(header, proto):
+    """Whatever a client puts in the headers the proxy passes on, the API answers (here
+    the envelope's 404), never a 500."""
+    with override_settings(TRUSTED_PROXY_CIDRS=["10.0.0.0/8"], TRUSTED_PROXY_HOPS=0):
+        client = Client(REMOTE_ADDR=INGRESS, HTTP_X_FORWARDED_FOR=header)
+        response = client.get("/no/such/page", HTTP_X_FORWARDED_PROTO=proto)
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("entry", ["unknown", "_hidden", "", "1.2.3", "[::1", "300.1.1.1"])
