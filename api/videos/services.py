@@ -23,6 +23,7 @@ from api.editorial.services import UNSET, video_editorial_resolve, video_type_re
 from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import SOURCE_DIR, Licence, Video, VideoStatus, Visibility
 from api.videos.selectors import can_manage
+from media_operator.events import public_message
 
 logger = logging.getLogger(__name__)
 
@@ -300,9 +301,10 @@ def video_attach_source(*, video: Video, stored_name: str, filename: str, size: 
 
 @transaction.atomic
 def video_fail(*, video: Video, code: str, message: str) -> Video:
-    """Mark the video ``failed`` with a stable ``code`` and a message."""
+    """Mark the video ``failed`` with a stable ``code`` and a message (clients read it:
+    server paths and URIs are masked, see ``media_operator.events.public_message``)."""
     Video.objects.filter(pk=video.pk).update(
-        status=VideoStatus.FAILED, error_code=code[:64], error_message=message
+        status=VideoStatus.FAILED, error_code=code[:64], error_message=public_message(message)
     )
     video.refresh_from_db()
     return video
