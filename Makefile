@@ -53,8 +53,9 @@ migrate: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 
 serve: migrate
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/gunicorn -c api/gunicorn_conf.py api.wsgi:application --bind 127.0.0.1:8000 \
-	  --worker-class gthread --workers 1 --threads 8 --timeout 0
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/gunicorn -c api/gunicorn_conf.py api.asgi:application \
+	  --worker-class api.serving.UvicornWorker --timeout 30 --graceful-timeout 30 --keep-alive 5 \
+	  --bind 127.0.0.1:8000 --workers 1
 
 demo: install
 	DEBUG=$${DEBUG:-1} $(PY) scripts/demo.py $(if $(VIDEO),--video "$(VIDEO)")
