@@ -25,20 +25,21 @@ MESSAGE_MAX = 2000
 #: a URI (file://, s3://, http://...) and an absolute POSIX path of two or more parts
 #: (``/srv/var/media/uploads/<id>.part``); a path ends at white space, a quote, a colon
 #: (``ffmpeg``'s ``<path>: Invalid data``), a comma, a bracket
-_URI = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
+_URI = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://[^\s'\"<>]*")
 _PATH = re.compile(r"(?<![\w.~/-])/[^\s'\"<>:,;()\[\]{}]+/[^\s'\"<>:,;()\[\]{}]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def public_message(text: str | None) -> str | None:
-    """``text`` as a client may read it: URIs and absolute server paths replaced by
-    ``<uri>``/``<path>`` (they tell where files live: upload spools, media roots, buckets),
+    """``text`` as a client may read it: URIs replaced by ``<scheme uri>`` (``<s3 uri>``:
+    the scheme says which storage failed, not which bucket or file) and absolute server
+    paths by ``<path>`` (they tell where files live: upload spools, media roots),
     control characters dropped, at most :data:`MESSAGE_MAX` characters. Applied to every
     ``message`` of a callback event (``EncodingEventData``, ``LiveEventData``) on both
     sides, and by the API to every error message it stores on a video."""
     if text is None:
         return None
-    text = _URI.sub("<uri>", text[: MESSAGE_MAX * 4])
+    text = _URI.sub(lambda m: f"<{m[1].lower()} uri>", text[: MESSAGE_MAX * 4])
     text = _PATH.sub("<path>", text)
     text = _CONTROL.sub("", text)
     return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
