@@ -127,7 +127,10 @@ class UploadOut(Schema):
     protocol: str = "tus"
     tus_version: str = "1.0.0"
     url: str = Field(description="tus creation endpoint (POST)")
-    metadata: dict[str, str] = Field(description="Upload-Metadata pairs to send")
+    metadata: dict[str, str] = Field(
+        description="Upload-Metadata pairs to send as they are (base64 values). Add "
+        "'filename', the name of the file sent: it becomes the source's file name."
+    )
     max_size: int = Field(description="largest accepted Upload-Length, bytes")
     checksum_algorithms: list[str]
 
@@ -241,7 +244,7 @@ class VideoOut(Schema):
             return None
         return {
             "url": request.build_absolute_uri(reverse("tus-create")),
-            "metadata": {"video": str(obj.id), "filename": "<your file name>"},
+            "metadata": {"video": str(obj.id)},
             "max_size": settings.UPLOAD_MAX_SIZE,
             "checksum_algorithms": list(CHECKSUM_ALGORITHMS),
         }
