@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.core.parsing import parse_uint
 from api.uploads.models import Upload
 
 HUGE = "9" * 4400
@@ -94,9 +95,9 @@ FUZZ = settings(
 )
 
 
-def ok_or_4xx(response):
+def ok_or_4xx(response, method="POST"):
     assert response.status_code < 500, (response.status_code, response.content)
-    if response.status_code >= 400:
+    if response.status_code >= 400 and method != "HEAD":  # HEAD answers carry no body
         assert response.json()["status"] == "error"
 
 
@@ -112,9 +113,13 @@ def test_any_header_text_on_an_upload_is_never_a_500(tus, video, headers, method
     Upload.objects.all().delete()
     url = tus.create(video["id"], 10)["Location"]
     extra = {"HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_UPLOAD_OFFSET": "0", **headers}
+    if parse_uint(extra.get("CONTENT_LENGTH")) is not None:
+        # a well-formed length other than the body's: the test client's fake socket
+        # refuses reads past its bytes, where a real one waits (see test_serving.py)
+        del extra["CONTENT_LENGTH"]
     response = tus.generic(
         method, url, b"abc", content_type="application/offset+octet-stream", **extra
     )
-    ok_or_4xx(response)
+    ok_or_4xx(response, method)
     if method == "PATCH" and response.status_code == 204:
         assert int(response["Upload-Offset"]) == Upload.objects.get().offset
