@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Pod V5 images, one Dockerfile, three targets:
-#   docker build --target api      -t pod-v5-api .       # gunicorn serving api.wsgi on :8000
+#   docker build --target api      -t pod-v5-api .       # gunicorn + uvicorn serving api.asgi on :8000
 #   docker build --target operator -t pod-v5-operator .  # media-operator (kopf, standalone)
 #   docker build --target worker   -t pod-v5-worker .    # media-encode / media-live + ffmpeg
 # Dependencies come from uv.lock only (`uv sync --locked`, one extra per image): the build
@@ -71,15 +71,16 @@ RUN groupadd --system --gid 10001 pod \
        --shell /usr/sbin/nologin pod
 WORKDIR /app
 
-# ---- api: the WSGI app under gunicorn (threads: tus uploads are long requests; the
-# config module serves the workers' Prometheus metrics when METRICS_PORT is set)
+# ---- api: the ASGI app under gunicorn with uvicorn workers (event loops: slow clients and
+# long tus uploads cost a socket, not a thread; timeouts in api/serving.py; the config
+# module serves the workers' Prometheus metrics when METRICS_PORT is set)
 FROM runtime AS api
 COPY --from=build-api /app/.venv /app/.venv
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
-CMD ["gunicorn", "--config=python:api.gunicorn_conf", "api.wsgi:application", "--bind=0.0.0.0:8000", "--worker-class=gthread", "--workers=2", "--threads=8", "--timeout=120", "--worker-tmp-dir=/tmp"]
+CMD ["gunicorn", "--config=python:api.gunicorn_conf", "api.asgi:application", "--bind=0.0.0.0:8000", "--worker-class=api.serving.UvicornWorker", "--workers=2", "--timeout=30", "--graceful-timeout=30", "--keep-alive=5", "--worker-tmp-dir=/tmp"]
 
 # ---- operator: `kopf run -m podv5_operator --standalone` (media-operator), with kopf's liveness endpoint
 FROM runtime AS operator

@@ -1,12 +1,209 @@
-"""ASGI entry point (uvicorn/granian ``api.asgi:application``)."""
+"""ASGI entry point: ``api.asgi:application``, served by gunicorn with the uvicorn worker
+of :mod:`api.serving` (see ``make serve``, the Dockerfile and the chart).
 
+Two layers around Django's :class:`~django.core.handlers.asgi.ASGIHandler`:
+
+- :class:`BodyStallGuard` bounds how long a request body may stall between two chunks
+  (``UPLOAD_BODY_STALL_SECONDS``): past it the application sees the client as gone
+  (``http.disconnect``) and the client gets ``408 request_timeout`` in the JSON error
+  envelope with ``Connection: close``. A tus PATCH cut that way keeps the bytes that
+  arrived (its offset says how many).
+- :class:`PodASGIHandler` streams tus bodies (``POST``/``PATCH`` of
+  ``application/offset+octet-stream`` under ``/api/v1/uploads/``) from the ASGI receive
+  channel straight into the upload: Django would first copy the whole body into a
+  temporary file, a second copy of a possibly multi-GiB body on disk. Other requests
+  are read as Django does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
 
-application = get_asgi_application()
+TUS_PREFIX = "/api/v1/uploads/"
+TUS_CONTENT_TYPE = b"application/offset+octet-stream"
+#: what a read of the streamed body gathers before waking the view's thread, bytes
+PULL_BYTES = 4 * 1024 * 1024
+
+_streaming: contextvars.ContextVar[StreamingBody | None] = contextvars.ContextVar(
+    "tus_streaming_body", default=None
+)
+
+
+class StreamingBody:
+    """A read-only binary file over an ASGI ``receive`` channel, read from a sync thread
+    (the view's) while the channel lives on the event loop ``loop``.
+
+    ``read(n)`` returns up to ``n`` bytes (all remaining with ``n`` < 0), ``b""`` at the
+    end of the body; it raises :class:`OSError` once the client is gone (disconnect, or
+    a stall cut by :class:`BodyStallGuard`) — what a socket read does under WSGI.
+    """
+
+    def __init__(self, receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive, self._loop = receive, loop
+        self._chunks: list[bytes] = []
+        self._buffered = 0
+        self.finished = asyncio.Event()  # the body ended (complete or cut)
+        self.disconnected = False
+
+    async def _pull(self, want: int) -> None:
+        while self._buffered < want and not self.finished.is_set():
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self.disconnected = True
+                self.finished.set()
+                break
+            body = message.get("body", b"")
+            if body:
+                self._chunks.append(body)
+                self._buffered += len(body)
+            if not message.get("more_body", False):
+                self.finished.set()
+
+    def read(self, size: int = -1) -> bytes:
+        want = PULL_BYTES if size is None or size < 0 else size
+        if self._buffered < want and not self.finished.is_set():
+            target = max(want, PULL_BYTES) if size is None or size < 0 else want
+            asyncio.run_coroutine_threadsafe(self._pull(target), self._loop).result()
+        if size is None or size < 0:
+            while not self.finished.is_set():
+                asyncio.run_coroutine_threadsafe(self._pull(2**62), self._loop).result()
+            size = self._buffered
+        if not self._buffered and self.disconnected:
+            raise OSError("the client went away before the end of the body")
+        data = b"".join(self._chunks) if len(self._chunks) != 1 else self._chunks[0]
+        out, rest = data[:size], data[size:]
+        self._chunks = [rest] if rest else []
+        self._buffered = len(rest)
+        return out
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._chunks, self._buffered = [], 0
+
+
+def _header(scope, name: bytes) -> bytes:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value
+    return b""
+
+
+def _is_tus_body(scope) -> bool:
+    if not scope.get("path", "").startswith(TUS_PREFIX):
+        return False
+    method = scope.get("method", "")
+    if method == "POST":
+        method = _header(scope, b"x-http-method-override").decode("latin-1") or method
+    content_type = _header(scope, b"content-type").split(b";")[0].strip()
+    return method in ("POST", "PATCH") and content_type == TUS_CONTENT_TYPE
+
+
+class PodASGIHandler(ASGIHandler):
+    """Django's ASGI handler, streaming tus upload bodies (see the module docstring)."""
+
+    async def read_body(self, receive):
+        scope = _scope.get()
+        if scope is None or not _is_tus_body(scope):
+            return await super().read_body(receive)
+        body = StreamingBody(receive, asyncio.get_running_loop())
+        _streaming.set(body)
+        return body
+
+    async def listen_for_disconnect(self, receive):
+        body = _streaming.get()
+        if body is not None:
+            # the view owns the channel until the body ends; a body cut short is the
+            # view's to notice (its read raises OSError) and to answer
+            await body.finished.wait()
+            if body.disconnected:
+                await asyncio.Future()  # the view's answer ends the request
+        return await super().listen_for_disconnect(receive)
+
+    async def handle(self, scope, receive, send):
+        _scope.set(scope)
+        await super().handle(scope, receive, send)
+
+
+_scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("asgi_scope", default=None)
+
+
+def _timeout_response(scope, message: str) -> tuple[dict, dict]:
+    error = {"code": "request_timeout", "message": message}
+    body = json.dumps({"status": "error", "data": None, "errors": [error]}).encode()
+    start = {
+        "type": "http.response.start",
+        "status": 408,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ],
+    }
+    if scope.get("path", "").startswith(TUS_PREFIX):
+        start["headers"].append((b"tus-resumable", b"1.0.0"))
+    return start, {"type": "http.response.body", "body": body}
+
+
+class BodyStallGuard:
+    """ASGI middleware: a request body that sends nothing for ``stall_seconds`` between
+    two chunks ends as if the client had gone; the client gets 408 ``request_timeout``
+    (JSON envelope, ``Connection: close``) unless a response had already started."""
+
+    def __init__(self, app, stall_seconds: float) -> None:
+        self.app, self.stall_seconds = app, stall_seconds
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        state = {"body_done": False, "stalled": False, "started": False}
+
+        async def guarded_receive():
+            if state["stalled"]:
+                return {"type": "http.disconnect"}
+            if state["body_done"]:
+                return await receive()  # after the body: only a disconnect comes
+            try:
+                message = await asyncio.wait_for(receive(), self.stall_seconds)
+            except TimeoutError:
+                state["stalled"] = True
+                return {"type": "http.disconnect"}
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                state["body_done"] = True
+            return message
+
+        async def guarded_send(message):
+            if state["stalled"]:
+                return  # the 408 below replaces whatever the application answers
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        await self.app(scope, guarded_receive, guarded_send)
+        if state["stalled"] and not state["started"]:
+            for message in _timeout_response(
+                scope, f"The request body stalled for more than {self.stall_seconds:g} s."
+            ):
+                await send(message)
+
+
+def _build() -> BodyStallGuard:
+    django.setup(set_prefix=False)  # what get_asgi_application() does before its handler
+    from django.conf import settings
+
+    return BodyStallGuard(PodASGIHandler(), float(settings.UPLOAD_BODY_STALL_SECONDS))
+
+
+application = _build()
 
 from api.encoding.backends import on_server_start  # noqa: E402
 

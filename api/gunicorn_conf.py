@@ -1,7 +1,8 @@
 """gunicorn configuration of the API: Prometheus metrics of all workers on a metrics port,
 and gunicorn's own logs in the format of the application's (``LOG_FORMAT``).
 
-Use: ``gunicorn -c api/gunicorn_conf.py api.wsgi:application --bind ... --workers N``
+Use: ``gunicorn -c api/gunicorn_conf.py api.asgi:application -k api.serving.UvicornWorker
+--bind ... --workers N`` (see ``make serve`` and api/serving.py)
 (command-line options win over this file; it sets only what is below).
 
 With ``METRICS_PORT`` set (e.g. 9100):

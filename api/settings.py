@@ -9,8 +9,8 @@ See the README's settings table for every variable.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -18,35 +18,19 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+# every variable is read through these: a bad value is ImproperlyConfigured naming it
+from api.core.env import (
+    env,
+    env_base_url,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return default if value in (None, "") else value
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = env(name)
-    if value is None:
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    value = env(name)
-    try:
-        return default if value is None else int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -85,6 +69,33 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 #: CSRF rejections of plain Django views answer the envelope (403 csrf_failed)
 CSRF_FAILURE_VIEW = "api.core.middleware.csrf_failure"
 
+# --- Behind a reverse proxy, TLS (issue 13; api.core.client, docs/api.md) ------------
+#: networks (CIDR) of the reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are
+#: believed; empty with TRUSTED_PROXY_HOPS=0 (the default): nobody's, the peer is the client
+TRUSTED_PROXY_CIDRS = env_networks("TRUSTED_PROXY_CIDRS")
+#: at most this many trusted proxies in front (0: no bound); without TRUSTED_PROXY_CIDRS,
+#: any peer counts as the first proxy (only when nothing else can reach the API)
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0, minimum=0)
+#: believe the trusted proxies' X-Forwarded-Proto: https (https:// URLs, secure requests);
+#: the header of any other peer is dropped (api.core.client.TrustedProxyMiddleware)
+TRUST_X_FORWARDED_PROTO = env_bool(
+    "TRUST_X_FORWARDED_PROTO", bool(TRUSTED_PROXY_CIDRS or TRUSTED_PROXY_HOPS)
+)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
+#: http(s)://host[:port] clients reach the API at; when set, every absolute URL the API
+#: gives out (tus Location, upload URL, player config, live heartbeat) starts with it
+PUBLIC_BASE_URL = env_base_url("PUBLIC_BASE_URL")
+#: redirect http:// requests to https:// (the workers' callbacks and probes excepted)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^api/v1/internal/"]
+#: Strict-Transport-Security max-age, seconds (0: no header); sent on https responses
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+#: session and CSRF cookies only over https (set them when the API is served over TLS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -93,6 +104,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
+    # django-ninja's templates and static files: Swagger UI at /api/docs from this server
+    # (api.core.static_files), not from a CDN
+    "ninja",
     "ninja_extra",
     "ninja_jwt",
     "ninja_jwt.token_blacklist",
@@ -109,6 +123,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # the client's address and scheme behind trusted proxies, PUBLIC_BASE_URL
+    # (api.core.client; the README's "Behind a proxy, TLS")
+    "api.core.client.TrustedProxyMiddleware",
     # X-Request-ID in, out and on every log line; then the latency histogram (see the
     # README's "Observability")
     "api.core.request_id.RequestIdMiddleware",
@@ -203,14 +220,37 @@ S3_MULTIPART_CHUNKSIZE = env_int("S3_MULTIPART_CHUNKSIZE", 16 * 1024**2)
 #: threads per transfer, attempts per request, timeouts (seconds)
 S3_MAX_CONCURRENCY = env_int("S3_MAX_CONCURRENCY", 4)
 S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 5)
-S3_CONNECT_TIMEOUT = float(env("S3_CONNECT_TIMEOUT", "5"))
-S3_READ_TIMEOUT = float(env("S3_READ_TIMEOUT", "60"))
+S3_CONNECT_TIMEOUT = env_float("S3_CONNECT_TIMEOUT", 5, minimum=0)
+S3_READ_TIMEOUT = env_float("S3_READ_TIMEOUT", 60, minimum=0)
 if STORAGE_BACKEND == "s3":
     if not S3_BUCKET:
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET")
     STORAGES["default"] = {"BACKEND": "api.core.storage.S3MediaStorage"}
 #: Serve media files from Django (with Range support): development and the embedded default.
 MEDIA_SERVE = env_bool("MEDIA_SERVE", True)
+
+
+def _make_dirs(*paths: Path) -> None:
+    """Create the folders the embedded default writes to when they are missing (a fresh
+    checkout, a new POD_VAR_DIR): ``manage.py migrate`` must not fail with "unable to open
+    database file". One that cannot be made (read-only) fails later, where it is used."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+_sqlite_name = str(DATABASES["default"].get("NAME") or "")
+_make_dirs(
+    VAR_DIR,
+    *([MEDIA_ROOT] if STORAGE_BACKEND == "local" else []),
+    *(
+        [Path(_sqlite_name).parent]
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        and _sqlite_name not in ("", ":memory:")
+        and not _sqlite_name.startswith("file:")
+        else []
+    ),
+)
 
 # Uploads (tus 1.0.0)
 #: largest accepted upload, bytes (Tus-Max-Size); larger Upload-Length → 413
@@ -219,6 +259,15 @@ UPLOAD_MAX_SIZE = env_int("UPLOAD_MAX_SIZE", 20 * 1024**3)
 UPLOAD_EXPIRATION_SECONDS = env_int("UPLOAD_EXPIRATION_SECONDS", 24 * 3600)
 #: where upload bytes are spooled while they arrive
 UPLOAD_SPOOL_DIR = Path(env("UPLOAD_SPOOL_DIR", str(MEDIA_ROOT / "uploads"))).resolve()
+#: a tus writer's lease on an upload lapses this long after its last renewal (a writer
+#: that stalls past it loses the upload to the next one and gets 423), seconds
+UPLOAD_LOCK_SECONDS = env_float("UPLOAD_LOCK_SECONDS", 30, minimum=0)
+#: a request body that sends nothing for this long is cut: 408, the connection closed, a
+#: tus PATCH keeps the bytes that arrived (ASGI, api/asgi.py); below UPLOAD_LOCK_SECONDS
+UPLOAD_BODY_STALL_SECONDS = env_float("UPLOAD_BODY_STALL_SECONDS", 20, minimum=0)
+#: a connection that has not sent a request's whole header block this long after it
+#: began is closed with 408 (the uvicorn worker of api/serving.py), seconds
+REQUEST_HEADER_TIMEOUT_SECONDS = env_float("REQUEST_HEADER_TIMEOUT_SECONDS", 10, minimum=0)
 
 # Encoding
 ENCODING_BACKEND = env("ENCODING_BACKEND", "local")
@@ -234,7 +283,7 @@ ENCODING_LOCAL_CONCURRENCY = env_int("ENCODING_LOCAL_CONCURRENCY", 1)
 #: the worker command (a list, shell-split)
 ENCODING_WORKER_COMMAND = env("ENCODING_WORKER_COMMAND", "media-encode")
 #: HLS segment duration, seconds
-ENCODING_SEGMENT_DURATION = float(env("ENCODING_SEGMENT_DURATION", "4"))
+ENCODING_SEGMENT_DURATION = env_float("ENCODING_SEGMENT_DURATION", 4, minimum=0)
 #: Base URL the workers use to reach this API (callbacks)
 API_BASE_URL = env("API_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -270,13 +319,14 @@ CORS_EXPOSE_HEADERS = (
     "x-request-id",
 )
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+#: /media/ answers CORS for every origin itself (api.playback.cors: Range allowed,
+#: Content-Range exposed, errors included); the rest of the API only for the origins above
+CORS_URLS_REGEX = r"^/(?!media/)"
 
 # Django's cache, which holds the rate-limit counters: "local" (per process: enough for
 # one process, the embedded default) or "database" (table pod_cache, created by the core
 # app's migration: shared by every API process and pod, as limits need in production).
-CACHE_BACKEND = env("CACHE_BACKEND", "local")
-if CACHE_BACKEND not in ("local", "database"):
-    raise ImproperlyConfigured("CACHE_BACKEND must be local or database")
+CACHE_BACKEND = env_choice("CACHE_BACKEND", "local", ("local", "database"))
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pod_cache"}
@@ -293,6 +343,8 @@ RATE_LIMITS = (
         "upload_create": env("RATE_LIMIT_UPLOAD_CREATE", "30/m"),
         "comment": env("RATE_LIMIT_COMMENT", "20/m"),
         "unlock": env("RATE_LIMIT_UNLOCK", "10/m"),
+        # login attempts per username, from any address (API and admin logins)
+        "login_user": env("RATE_LIMIT_LOGIN_USER", "10/m"),
     }
     if env_bool("RATE_LIMITS_ENABLED", True)
     else {}
@@ -308,19 +360,20 @@ NINJA_JWT = {
 }
 
 #: ``text`` (default) or ``json`` (one JSON object a line); both carry the request id
-LOG_FORMAT = env("LOG_FORMAT", "text").lower()
-if LOG_FORMAT not in ("text", "json"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', got {LOG_FORMAT!r}")
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "podv5_contract.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "podv5_contract.logs.RequestIdFilter"},
+        "client_ip": {"()": "api.core.request_id.ClientIpFilter"},
+    },
     "formatters": {"main": {"()": "podv5_contract.logs.make_formatter", "fmt": LOG_FORMAT}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "main",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_ip"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
@@ -354,7 +407,7 @@ VIDEO_GRANT_SECONDS = env_int("VIDEO_GRANT_SECONDS", 3600)
 #: the live worker command (shell-split), run locally with ENCODING_BACKEND=local
 LIVE_WORKER_COMMAND = env("LIVE_WORKER_COMMAND", "media-live")
 #: live HLS segment duration, seconds
-LIVE_SEGMENT_SECONDS = float(env("LIVE_SEGMENT_SECONDS", "2"))
+LIVE_SEGMENT_SECONDS = env_float("LIVE_SEGMENT_SECONDS", 2, minimum=0)
 #: how long an event stays live after its input stops (a reconnect window), seconds
 LIVE_RECONNECT_SECONDS = env_int("LIVE_RECONNECT_SECONDS", 60)
 #: a viewer counts while it sent a heartbeat within this many seconds
@@ -365,7 +418,7 @@ LIVE_INGEST_HOST = env("LIVE_INGEST_HOST", "127.0.0.1")
 #: run the live schedule (auto start, end) inside the API process (local backend only)
 LIVE_SCHEDULER = env_bool("LIVE_SCHEDULER", True)
 #: how often the in-server live scheduler ticks, seconds
-LIVE_SCHEDULER_SECONDS = float(env("LIVE_SCHEDULER_SECONDS", "5"))
+LIVE_SCHEDULER_SECONDS = env_float("LIVE_SCHEDULER_SECONDS", 5, minimum=0)
 
 # --- External identity providers (issue 5, docs/api.md "OIDC") -----------------------
 #: OpenID Connect login (mozilla-django-oidc): /oidc/authenticate/ → the provider →

@@ -8,10 +8,15 @@ from django.contrib import admin
 from django.urls import include, path
 from ninja.openapi.views import openapi_json, openapi_view
 
+from api.core import admin_login
+from api.core.static_files import static_file
 from api.core.views import not_found, server_error
 from api.playback.views import media_file, media_file_tokened
 from api.uploads.views import TusUploadView
 from api.v1 import api
+
+# the admin's password form counts against the login rate limits (429 past them)
+admin_login.install(admin.site)
 
 urlpatterns = [
     # tus 1.0.0 protocol endpoints (not Ninja: they stream request bodies)
@@ -20,6 +25,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/openapi.json", partial(openapi_json, api=api), name="openapi-json"),
     path("api/docs", partial(openapi_view, api=api), name="openapi-docs"),
+    # Swagger UI's and the admin's JS/CSS, from the installed packages (no CDN)
+    path("static/<path:path>", static_file, name="static"),
     path("media/t/<str:token>/<path:path>", media_file_tokened, name="media-token"),
     path("media/<path:path>", media_file, name="media"),
     path("admin/", admin.site.urls),

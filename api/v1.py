@@ -22,6 +22,7 @@ from api.captions.api import router as captions_router
 from api.core.envelope import (
     EnvelopeRenderer,
     _code_for,
+    django_error,
     error,
     error_body,
     validation_errors,
@@ -125,6 +126,9 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(Exception)
 def _server_error(request, exc: Exception):
+    mapped = django_error(exc)  # e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413
+    if mapped is not None:
+        return _respond(request, mapped[0], [mapped[1]])
     logger.exception("unhandled error on %s %s", request.method, request.path)
     return _respond(request, 500, [error("internal_error", "Internal server error.")])
 

@@ -83,7 +83,7 @@ def main() -> None:
         env.pop("DATABASE_URL")
         prepare_database(env)
         clip = padded_clip(tmp, size)
-        server = start_server(port, env, threads=4)
+        server = start_server(port, env)
         try:
             wait_until_up(base, server)
             worker = psutil.Process(server.pid).children()[0]  # the gunicorn worker

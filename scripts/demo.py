@@ -75,13 +75,22 @@ def generate_clip(
     return path
 
 
-def start_server(port: int, env: dict, threads: int = 8) -> subprocess.Popen:
-    """The API under gunicorn (one process, ``threads`` threads) on 127.0.0.1:``port``."""
+#: the API's server, as ``make serve``, the Dockerfile and the chart run it: gunicorn
+#: managing uvicorn workers (event loop: slow clients cost a socket, not a thread) with
+#: bounded timeouts; api/serving.py explains each one
+SERVE_ARGS = [
+    "-c", "api/gunicorn_conf.py", "api.asgi:application",
+    "--worker-class", "api.serving.UvicornWorker",
+    "--timeout", "30", "--graceful-timeout", "30", "--keep-alive", "5",
+]  # fmt: skip
+
+
+def start_server(port: int, env: dict, workers: int = 1) -> subprocess.Popen:
+    """The API as ``make serve`` runs it (``workers`` uvicorn workers under gunicorn) on
+    127.0.0.1:``port``."""
     return subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "api/gunicorn_conf.py", "api.wsgi:application",
-         "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),
-         "--timeout", "0", "--log-level", "warning"],
+        [str(BIN / "gunicorn"), *SERVE_ARGS, "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
 

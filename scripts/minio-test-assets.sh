@@ -53,6 +53,7 @@ fi
 mkdir -p "$ASSETS"
 ASSETS=$(cd "$ASSETS" && pwd -P)
 
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin" # go.dev/dl installs there
 command -v go >/dev/null || die "the Go toolchain (go >= 1.${GO_MIN_MINOR}) is not on PATH"
 go_minor=$(GOTOOLCHAIN=local go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
 [ "${go_minor:-0}" -ge "$GO_MIN_MINOR" ] ||

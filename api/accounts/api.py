@@ -22,7 +22,7 @@ from api.accounts.schemas import (
 )
 from api.core.errors import TokenInvalid
 from api.core.pagination import LimitOffset
-from api.core.ratelimit import enforce
+from api.core.ratelimit import enforce_login
 
 auth_router = Router()
 router = Router()
@@ -33,8 +33,9 @@ groups_router = Router()
 def token_pair(request, payload: LoginIn):
     """Log in: ``{username, password}`` → ``{access, refresh}``. Wrong credentials or
     inactive account: 401 ``authentication_failed``. Every attempt, failed or not,
-    counts against the ``login`` rate limit (429 ``rate_limited``)."""
-    enforce(request, "login")
+    counts against the ``login`` (per client) and ``login_user`` (per username) rate
+    limits (429 ``rate_limited``)."""
+    enforce_login(request, username=payload.username)
     return services.token_pair_obtain(
         request=request, username=payload.username, password=payload.password
     )

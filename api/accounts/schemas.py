@@ -8,9 +8,10 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, ConfigDict
 
 from api.accounts.models import Role
+from api.core.fields import line
 
 
 class AccessGroupOut(Schema):
@@ -49,10 +50,13 @@ def _email(value: str) -> str:
     return value
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=150)]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
-]
+Name = line(150)
+Email = Annotated[line(254), AfterValidator(_email)]
+
+LoginName = line(150, min_length=1, strip=False)
+LoginPassword = line(4096, min_length=1, strip=False)
+#: a JWT (base64url segments and dots; bounded so a huge one is refused before decoding)
+JwtText = line(8192, min_length=1, strip=False)
 
 
 class UserPatch(Schema):
@@ -66,16 +70,16 @@ class UserPatch(Schema):
 
 
 class LoginIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    password: str = Field(min_length=1, max_length=4096)
+    username: LoginName
+    password: LoginPassword
 
 
 class RefreshIn(Schema):
-    refresh: str = Field(min_length=1, description="a refresh token from /auth/token/pair")
+    refresh: JwtText = Field(description="a refresh token from /auth/token/pair")
 
 
 class TokenIn(Schema):
-    token: str = Field(min_length=1, description="an access or refresh token")
+    token: JwtText = Field(description="an access or refresh token")
 
 
 class TokenPairOut(Schema):

@@ -18,6 +18,7 @@ from api.captions.schemas import (
     ChapterIn,
     ChapterOut,
     ChapterPatch,
+    Label,
     Lang,
     TrackOut,
     TrackPatch,
@@ -44,7 +45,7 @@ def upload_track(
     file: File[UploadedFile],
     lang: Form[Lang],
     kind: Form[TrackKind],
-    label: Form[str] = "",
+    label: Form[Label | None] = None,
 ):
     """Upload a WebVTT or SRT file (multipart) as the ``lang``/``kind`` track: 201 when
     new, 200 when it replaces the track there was. SRT is converted to WebVTT; the
@@ -54,7 +55,7 @@ def upload_track(
     video = video_get_editable(video_id=video_id, user=request.auth)
     data = file.read() if file.size <= settings.CAPTION_MAX_SIZE else b""
     track, created = services.track_save(
-        video=video, lang=lang, kind=kind, label=label, data=data, size=file.size
+        video=video, lang=lang, kind=kind, label=label or "", data=data, size=file.size
     )
     token, _ = video_media_token(video)
     return Status(

@@ -9,18 +9,14 @@ from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from api.captions.models import TrackKind
-
-#: no NUL characters (PostgreSQL text cannot hold them)
-NO_NUL = r"^[^\x00]*$"
+from api.core.fields import line
 
 #: a BCP 47 language tag such as ``fr`` or ``en-GB`` (letters, digits and hyphens)
 Lang = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35)
 ]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=NO_NUL)]
-ChapterTitle = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250, pattern=NO_NUL)
-]
+Label = line(100)
+ChapterTitle = line(250, min_length=1)
 #: seconds from the start of the video
 Start = Annotated[float, Field(ge=0, le=1e7, description="seconds from the start (float)")]
 

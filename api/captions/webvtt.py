@@ -26,12 +26,13 @@ import re
 
 from api.core.errors import ValidationFailed
 
-_TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+#: hours: at most 6 digits (a track of 999,999 hours is long enough); ASCII digits only
+_TIMESTAMP = r"(?:([0-9]{2,6}):)?([0-5][0-9]):([0-5][0-9])\.([0-9]{3})"
 _TIMING = re.compile(rf"^{_TIMESTAMP}[ \t]+-->[ \t]+{_TIMESTAMP}(?:[ \t]+(.*))?$")
-_TIMED = re.compile(r"^\s*\d+:\d")
+_TIMED = re.compile(r"^\s*[0-9]+:[0-9]")
 _SRT_TIMING = re.compile(
-    r"^(\d{1,3}):([0-5]?\d):([0-5]?\d)[,.](\d{1,3})\s*-->\s*"
-    r"(\d{1,3}):([0-5]?\d):([0-5]?\d)[,.](\d{1,3})(?:\s+.*)?$"
+    r"^([0-9]{1,3}):([0-5]?[0-9]):([0-5]?[0-9])[,.]([0-9]{1,3})\s*-->\s*"
+    r"([0-9]{1,3}):([0-5]?[0-9]):([0-5]?[0-9])[,.]([0-9]{1,3})(?:\s+.*)?$"
 )
 _SRT_DROPPED = re.compile(r"</?font[^>]*>|\{\\[^}]*\}", re.IGNORECASE)
 
@@ -83,9 +84,11 @@ def webvtt_check(data: bytes | str) -> str:
             block.append(lines[n])
             n += 1
         head = block[0]
-        if "-->" not in head and head.split(maxsplit=1)[0] in ("NOTE", "STYLE", "REGION"):
-            if head.split(maxsplit=1)[0] != "NOTE" and cues:
-                raise _fail(f"{head.split()[0]} blocks must come before the cues", start_line + 1)
+        # a first word (a line of white space only has none: then it is a cue's id)
+        word = head.split(maxsplit=1)[0] if head.strip() else ""
+        if "-->" not in head and word in ("NOTE", "STYLE", "REGION"):
+            if word != "NOTE" and cues:
+                raise _fail(f"{word} blocks must come before the cues", start_line + 1)
             continue
         timing_index = 0 if "-->" in head else 1
         next_line = block[1] if len(block) > 1 else ""
@@ -97,7 +100,7 @@ def webvtt_check(data: bytes | str) -> str:
         match = _TIMING.match(block[timing_index])
         if match is None:
             raise _fail(
-                f"bad cue timing {block[timing_index]!r}: expected "
+                f"bad cue timing {block[timing_index][:60]!r}: expected "
                 "[hh:]mm:ss.ttt --> [hh:]mm:ss.ttt",
                 timing_line,
             )
@@ -135,7 +138,7 @@ def srt_to_webvtt(data: bytes) -> str:
         while n < len(lines) and lines[n].strip() != "":
             block.append(lines[n].rstrip())
             n += 1
-        if block[0].strip().isdigit():
+        if re.fullmatch(r"[0-9]+", block[0].strip()):
             block = block[1:]
         match = _SRT_TIMING.match(block[0].strip()) if block else None
         if match is None:

@@ -15,6 +15,15 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
@@ -89,6 +98,30 @@ _CODES = {
 
 def _code_for(status: int) -> str:
     return _CODES.get(status, "internal_error" if status >= 500 else "error")
+
+
+def django_error(exc: Exception) -> tuple[int, dict] | None:
+    """``(HTTP status, envelope error)`` for the request errors Django raises while reading
+    a request (Ninja handlers and plain views alike), or None for anything else (a 500):
+
+    - ``RequestDataTooBig`` (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes, read by
+      ``request.body``/``request.POST``): 413 ``payload_too_large``;
+    - ``TooManyFieldsSent``/``TooManyFilesSent`` (``DATA_UPLOAD_MAX_NUMBER_FIELDS``/
+      ``_FILES``): 413 ``payload_too_large``;
+    - other ``SuspiciousOperation`` and ``BadRequest``: 400 ``bad_request``;
+    - ``PermissionDenied``: 403 ``permission_denied``.
+
+    Messages are fixed texts: nothing of the request is echoed."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 413, error("payload_too_large", f"The request body is over {limit} bytes.")
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return 413, error("payload_too_large", "The request has too many fields or files.")
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return 400, error("bad_request", "Bad request.")
+    if isinstance(exc, PermissionDenied):
+        return 403, error("permission_denied", "Permission denied.")
+    return None
 
 
 def validation_errors(ninja_errors: list[dict]) -> list[dict]:

@@ -4,6 +4,18 @@ error envelope in one place. ``code`` values are stable: clients may switch on t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def listing(values: Iterable[object], *, limit: int = 5, width: int = 40) -> str:
+    """Some of ``values`` for an error message, never all of them: at most ``limit``
+    (sorted), each cut to ``width`` characters and quoted, then ``and N more``. Messages
+    name what was wrong in the input without echoing input of unbounded size."""
+    items = sorted(str(v) for v in values)
+    shown = [repr(v if len(v) <= width else v[:width] + "…") for v in items[:limit]]
+    rest = len(items) - len(shown)
+    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
+
 
 class PodError(Exception):
     """Base error: HTTP ``status`` and a stable machine-readable ``code``."""

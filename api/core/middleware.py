@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf
 
-from api.core.envelope import _code_for, json_error_response, pod_error_response
+from api.core.envelope import (
+    _code_for,
+    django_error,
+    error_body,
+    json_error_response,
+    pod_error_response,
+)
 from api.core.errors import CsrfFailed
 
 logger = logging.getLogger("api.errors")
-
-_DJANGO_HTTP_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation)
 
 _MESSAGES = {
     400: "Bad request.",
@@ -49,8 +52,13 @@ class JsonErrorMiddleware:
         return replacement
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if request.path.startswith("/admin/") or isinstance(exception, _DJANGO_HTTP_ERRORS):
-            return None  # Django turns these into 4xx responses; __call__ makes them JSON
+        if request.path.startswith("/admin/"):
+            return None
+        mapped = django_error(exception)  # 413 for a body over the limit, 400, 403
+        if mapped is not None:
+            return JsonResponse(error_body([mapped[1]]), status=mapped[0])
+        if isinstance(exception, Http404):
+            return None  # Django answers 404; __call__ makes it JSON
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return json_error_response(500, "internal_error", "Internal server error.")
 

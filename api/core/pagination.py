@@ -21,17 +21,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Expression, F, Q, QuerySet
+from django.db.models import Field as DjangoField
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 from api.core.errors import ValidationFailed
-from api.core.fields import Index
+from api.core.fields import INT64_MAX, Index
 
 #: default and largest page sizes
 DEFAULT_LIMIT = 20
@@ -58,7 +61,14 @@ def _encode(ordering: str, value: Any, pk: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, ordering: str, key: SortKey) -> tuple[Any, str]:
+def _decode(cursor: str, ordering: str, key: SortKey, pk_field: DjangoField) -> tuple[Any, Any]:
+    """``(sort value, primary key)`` of a cursor made by :func:`_encode` for ``ordering``.
+
+    A cursor comes from the client, so everything in it is checked before it reaches a
+    query: the ordering it was made for, a sort value of the key's type (an aware datetime
+    within datetime's range, a 64-bit integer, a finite float, a string without NUL) and a
+    primary key ``pk_field`` accepts (a UUID, a 64-bit integer). Raises ValidationFailed
+    (422, ``invalid_cursor``, field ``cursor``) otherwise."""
     invalid = ValidationFailed(
         "Invalid cursor: use the `next` of a page fetched with the same ordering.",
         field="cursor",
@@ -66,21 +76,43 @@ def _decode(cursor: str, ordering: str, key: SortKey) -> tuple[Any, str]:
     )
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        made_for, value, pk = json.loads(raw)
-        if made_for != ordering or not isinstance(pk, str):
+        decoded = json.loads(raw)
+        if not isinstance(decoded, list) or len(decoded) != 3:
+            raise invalid
+        made_for, value, pk = decoded
+        if made_for != ordering or not isinstance(pk, str) or len(pk) > 40:
             raise invalid
         if key.kind is datetime:
-            value = datetime.fromisoformat(value)
-        elif key.kind is int:
-            if isinstance(value, bool) or not isinstance(value, int):
+            if not isinstance(value, str) or len(value) > 40:
                 raise invalid
-        elif key.kind is float:
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise invalid
+            value = value.astimezone(UTC)
+        elif key.kind in (int, float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise invalid
-            value = float(value)
+            if key.kind is int and not isinstance(value, int):
+                raise invalid
+            if not -INT64_MAX <= value <= INT64_MAX or not math.isfinite(value):
+                raise invalid
+            value = key.kind(value)
         elif not isinstance(value, key.kind):
             raise invalid
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        if isinstance(value, str) and "\x00" in value:
+            raise invalid
+        pk = pk_field.to_python(pk)
+        if isinstance(pk, int) and not 0 <= pk <= INT64_MAX:
+            raise invalid
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+        DjangoValidationError,
+    ) as exc:
         raise invalid from exc
     return value, pk
 
@@ -108,7 +140,7 @@ def keyset_page(
     if key.expression is not None:
         qs = qs.alias(**{key.field: key.expression})
     if cursor:
-        value, pk = _decode(cursor, ordering, key)
+        value, pk = _decode(cursor, ordering, key, queryset.model._meta.pk)
         if key.descending:
             after = Q(**{f"{key.field}__lt": value}) | Q(**{key.field: value, "pk__lt": pk})
         else:

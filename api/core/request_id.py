@@ -8,13 +8,21 @@ log handlers) for the time of the request, and sends it back as ``X-Request-ID``
 every response. An encode the request starts carries it in its EncodingJob's
 ``spec.requestId`` (see ``api.encoding.services.build_spec``), and from there into the
 worker's log lines (env ``POD_REQUEST_ID``).
+
+``ClientIpFilter`` (on the log handlers of ``settings.LOGGING``) adds ``client_ip`` to
+every record: the client address of the request being handled (``api.core.client``:
+the forwarded one behind trusted proxies), ``-`` outside requests. JSON logs carry it as
+a field; text logs do not show it.
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
+from api.core.client import CLIENT_IP
 from podv5_contract.logs import REQUEST_ID, new_request_id, valid_request_id
 
 HEADER = "X-Request-ID"
@@ -42,8 +50,18 @@ class RequestIdMiddleware:
         return response
 
 
+class ClientIpFilter(logging.Filter):
+    """Sets ``record.client_ip``: the current request's client address, else ``-``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "client_ip", None):
+            record.client_ip = CLIENT_IP.get() or "-"
+        return True
+
+
 def _forget_request_id(**_) -> None:
     REQUEST_ID.set(None)
+    CLIENT_IP.set("")
 
 
 request_finished.connect(_forget_request_id, dispatch_uid="pod-v5-request-id")

@@ -29,6 +29,7 @@ from api.editorial.schemas import (
     TagParams,
     ThemeIn,
     ThemeOut,
+    ThemeParams,
     ThemePatch,
     TitleListParams,
     VideoOrderIn,
@@ -91,10 +92,10 @@ def delete_channel(request, channel_id: int):
 
 
 @themes_router.get("", response=list[ThemeOut], auth=auth_optional)
-def list_themes(request, channel: int | None = None):
+def list_themes(request, params: Query[ThemeParams]):
     """Themes of the channels you may see (``channel``: of one), each with its
     ``parent`` (the tree); not paginated (a channel has tens of themes)."""
-    return selectors.theme_list(user=request.auth, channel=channel)
+    return selectors.theme_list(user=request.auth, channel=params.channel)
 
 
 @themes_router.post("", response={201: ThemeOut}, auth=auth_required)
@@ -161,10 +162,11 @@ _vocabulary_routes(disciplines_router, Discipline, "discipline")
 _vocabulary_routes(types_router, VideoType, "video_type")
 
 
-@tags_router.get("", response=list[TagOut], auth=None)
+@tags_router.get("", response=list[TagOut], auth=auth_optional)
 def list_tags(request, params: Query[TagParams]):
-    """Tags by slug (``q``: slug prefix, for autocompletion); at most 100."""
-    return selectors.tag_list(q=params.q)[:100]
+    """Tags of the videos you may see listed (public ones; yours; your groups'
+    restricted ones), by slug (``q``: slug prefix, for autocompletion); at most 100."""
+    return selectors.tag_list(user=request.auth, q=params.q)[:100]
 
 
 # --- playlists ----------------------------------------------------------------------

@@ -12,14 +12,12 @@ from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from api.accounts.schemas import AccessGroupOut
-from api.core.fields import Index, RowId
+from api.core.fields import MAX_ITEMS, Index, RowId
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.videos.models import Visibility
-from api.videos.schemas import NO_NUL, Description, OwnerOut, Text, Title
+from api.videos.schemas import CodeName, Description, OwnerOut, Text, Title, Username
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=250)]
-Username = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=NO_NUL)]
-CodeName = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=NO_NUL)]
 ChannelVisibility = Literal[Visibility.PUBLIC, Visibility.PRIVATE]
 PlaylistVisibility = Literal[
     Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE, Visibility.RESTRICTED
@@ -47,8 +45,10 @@ class ChannelIn(Schema):
     slug: Slug | None = Field(None, description=_SLUG)
     description: Description = ""
     visibility: ChannelVisibility = Visibility.PUBLIC
-    owners: list[Username] = Field([], description="usernames (default: you)")
-    members: list[Username] = Field([], description="usernames; may add their videos")
+    owners: list[Username] = Field([], max_length=MAX_ITEMS, description="usernames (default: you)")
+    members: list[Username] = Field(
+        [], max_length=MAX_ITEMS, description="usernames; may add their videos"
+    )
 
 
 class ChannelPatch(Schema):
@@ -56,8 +56,10 @@ class ChannelPatch(Schema):
     slug: Slug | None = None
     description: Description | None = None
     visibility: ChannelVisibility | None = None
-    owners: list[Username] | None = Field(None, description="usernames (staff only)")
-    members: list[Username] | None = Field(None, description="usernames")
+    owners: list[Username] | None = Field(
+        None, max_length=MAX_ITEMS, description="usernames (staff only)"
+    )
+    members: list[Username] | None = Field(None, max_length=MAX_ITEMS, description="usernames")
 
 
 class ChannelOut(Schema):
@@ -104,6 +106,10 @@ class ThemePatch(Schema):
     description: Description | None = None
 
 
+class ThemeParams(Schema):
+    channel: RowId | None = Field(None, description="channel id: the themes of one channel")
+
+
 class ThemeOut(Schema):
     id: int
     channel: int = Field(alias="channel_id")
@@ -146,16 +152,22 @@ class PlaylistIn(Schema):
     title: Title
     description: Description = ""
     visibility: PlaylistVisibility = Visibility.PRIVATE
-    collaborators: list[Username] = Field([], description="usernames; they may edit")
-    access_groups: list[CodeName] = Field([], description="for visibility `restricted`")
+    collaborators: list[Username] = Field(
+        [], max_length=MAX_ITEMS, description="usernames; they may edit"
+    )
+    access_groups: list[CodeName] = Field(
+        [], max_length=MAX_ITEMS, description="for visibility `restricted`"
+    )
 
 
 class PlaylistPatch(Schema):
     title: Title | None = None
     description: Description | None = None
     visibility: PlaylistVisibility | None = None
-    collaborators: list[Username] | None = Field(None, description="owner and staff only")
-    access_groups: list[CodeName] | None = None
+    collaborators: list[Username] | None = Field(
+        None, max_length=MAX_ITEMS, description="owner and staff only"
+    )
+    access_groups: list[CodeName] | None = Field(None, max_length=MAX_ITEMS)
 
 
 class PlaylistOut(Schema):

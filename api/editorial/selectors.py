@@ -3,8 +3,9 @@
 - Channels: ``public`` ones for everyone; ``private`` ones for their owners, members
   and staff. Owners and staff change a channel and its themes; staff create and delete
   channels. Themes are seen with their channel.
-- Disciplines, video types and tags: everyone reads them; staff manage disciplines and
-  types; tags come into being when a video is tagged.
+- Disciplines and video types: everyone reads them; staff manage them. Tags come into
+  being when a video is tagged; a tag is listed only to those who may see one of its
+  videos listed (a private or draft video's tags stay hidden).
 - Playlists: the videos' rules without password and drafts (``public`` and
   ``unlisted`` for everyone, ``restricted`` for members of their access groups,
   ``private`` for the owner and collaborators; staff see all). Lists show the
@@ -180,9 +181,24 @@ def vocabulary_get(*, model, obj_id: int):
     return obj
 
 
-def tag_list(*, q: str | None = None) -> QuerySet[Tag]:
-    """Tags by slug; ``q``: slug prefix (autocompletion)."""
-    qs = Tag.objects.order_by("slug")
+def _listed_videos_q(user) -> Q:
+    """Videos whose editorial terms ``user`` may see listed: the videos they may see,
+    except ``unlisted`` ones of others (seen by link only, never listed)."""
+    if is_staff(user):
+        return Q()
+    listed = ~Q(visibility=Visibility.UNLISTED)
+    if user.is_authenticated:
+        listed |= owners_q(Video, user)
+    return video_visible_q(user) & listed
+
+
+def tag_list(*, user, q: str | None = None) -> QuerySet[Tag]:
+    """Tags by slug that are on at least one video ``user`` may see listed (public
+    published videos for everyone; their own, their groups' restricted ones; staff: all),
+    so a tag of a private or draft video never shows to others; ``q``: slug prefix
+    (autocompletion)."""
+    listed = Video.objects.filter(_listed_videos_q(user), tags=OuterRef("pk"))
+    qs = Tag.objects.filter(Exists(listed)).order_by("slug")
     if q:
         qs = qs.filter(slug__startswith=tag_slug(q))
     return qs

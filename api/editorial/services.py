@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from api.accounts.models import AccessGroup, User
 from api.core.access import is_staff
-from api.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from api.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, listing
 from api.editorial.models import (
     Channel,
     Discipline,
@@ -46,7 +46,7 @@ def _users(usernames: Iterable[str], field: str) -> list[User]:
     users = list(User.objects.filter(username__in=names, is_active=True))
     unknown = names - {u.username for u in users}
     if unknown:
-        raise ValidationFailed(f"Unknown users: {', '.join(sorted(unknown))}.", field=field)
+        raise ValidationFailed(f"Unknown users: {listing(unknown)}.", field=field)
     return users
 
 
@@ -55,8 +55,7 @@ def _by_ids(model, ids: Iterable[int], field: str) -> list:
     found = list(model.objects.filter(pk__in=wanted))
     unknown = wanted - {obj.pk for obj in found}
     if unknown:
-        listed = ", ".join(str(i) for i in sorted(unknown))
-        raise ValidationFailed(f"Unknown {field}: {listed}.", field=field)
+        raise ValidationFailed(f"Unknown {field}: {listing(unknown)}.", field=field)
     return found
 
 
@@ -71,7 +70,7 @@ def tags_resolve(*, names: Iterable[str]) -> list[Tag]:
     for name in names:
         slug = tag_slug(name)
         if not slug:
-            raise ValidationFailed(f"Not a usable tag: {name!r}.", field="tags")
+            raise ValidationFailed(f"Not a usable tag: {listing([name])}.", field="tags")
         wanted.setdefault(slug, name.strip()[:100])
     Tag.objects.bulk_create(
         [Tag(slug=slug, name=name) for slug, name in wanted.items()], ignore_conflicts=True
@@ -320,7 +319,7 @@ def _playlist_access(
         unknown = set(access_groups) - {g.code_name for g in groups}
         if unknown:
             raise ValidationFailed(
-                f"Unknown access groups: {', '.join(sorted(unknown))}.", field="access_groups"
+                f"Unknown access groups: {listing(unknown)}.", field="access_groups"
             )
     if visibility == Visibility.RESTRICTED:
         has = (

@@ -29,10 +29,11 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
 from api.core.errors import InvalidMediaToken, NotFound
+from api.core.parsing import parse_uint
 from api.live.models import LiveEvent, LiveState
 from api.playback.tokens import media_token
 
-LIVE_FILE = re.compile(r"^(index\.m3u8|s\d{3}_\d{5}\.ts|poster\.jpg)$")
+LIVE_FILE = re.compile(r"\A(index\.m3u8|s[0-9]{3}_[0-9]{5}\.ts|poster\.jpg)\Z")
 _TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}
 
 
@@ -51,15 +52,16 @@ def live_token_check(*, token: str, event_id: UUID) -> int:
     """Check that ``token`` opens the files of ``event_id`` now; return its expiry.
     Raises InvalidMediaToken (403): malformed, tampered with, for another event or
     expired."""
-    expires, _, _ = token.partition(".")
-    if not expires.isdigit() or len(expires) > 12:
+    # the expiry: ASCII digits only (str.isdigit() takes "²", which int() refuses)
+    expires = parse_uint(token.partition(".")[0], max_value=10**12 - 1)
+    if expires is None:
         raise InvalidMediaToken()
-    expected = media_token(scope=_scope(event_id), expires=int(expires))
+    expected = media_token(scope=_scope(event_id), expires=expires)
     if not constant_time_compare(token, expected):
         raise InvalidMediaToken()
-    if int(expires) <= time.time():
+    if expires <= time.time():
         raise InvalidMediaToken("The media token has expired: fetch the player config again.")
-    return int(expires)
+    return expires
 
 
 def live_file_path(*, event_id: UUID, name: str) -> Path | None:

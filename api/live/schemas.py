@@ -11,12 +11,13 @@ from django.conf import settings
 from ninja import Field, Schema
 from pydantic import StringConstraints, model_validator
 
-from api.core.fields import AwareInstant
+from api.core.fields import MAX_ITEMS, AwareInstant, line
 from api.live.models import IngestProtocol, LiveEvent, LiveState
 from api.videos.models import Visibility
 from api.videos.schemas import CodeName, Description, OwnerOut, Password, Title, Username
 
 Ingest = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Viewer = line(64, min_length=8, strip=False)
 
 _VISIBILITY = (
     "public: listed; unlisted: anyone with the link; private: owners and staff; "
@@ -41,8 +42,12 @@ class LiveEventIn(Schema):
     record: bool = Field(True, description="turn the recording into a video at the end")
     visibility: Visibility = Field(Visibility.PUBLIC, description=_VISIBILITY)
     is_draft: bool = Field(False, description="drafts are seen by owners and staff only")
-    access_groups: list[CodeName] = Field([], description="access group code names")
-    additional_owners: list[Username] = Field([], description="usernames; they may edit")
+    access_groups: list[CodeName] = Field(
+        [], max_length=MAX_ITEMS, description="access group code names"
+    )
+    additional_owners: list[Username] = Field(
+        [], max_length=MAX_ITEMS, description="usernames; they may edit"
+    )
     password: Password | None = Field(None, description=_PASSWORD)
 
     @model_validator(mode="after")
@@ -65,8 +70,8 @@ class LiveEventPatch(Schema):
     record: bool | None = None
     visibility: Visibility | None = Field(None, description=_VISIBILITY)
     is_draft: bool | None = None
-    access_groups: list[CodeName] | None = None
-    additional_owners: list[Username] | None = None
+    access_groups: list[CodeName] | None = Field(None, max_length=MAX_ITEMS)
+    additional_owners: list[Username] | None = Field(None, max_length=MAX_ITEMS)
     password: Password | None = Field(None, description=_PASSWORD)
 
 
@@ -157,7 +162,7 @@ class LiveEventOut(Schema):
 
 
 class HeartbeatIn(Schema):
-    viewer: Annotated[str, StringConstraints(min_length=8, max_length=64)] | None = Field(
+    viewer: Viewer | None = Field(
         None, description="a random id the player keeps; default: your user or session"
     )
 

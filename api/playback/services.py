@@ -20,6 +20,7 @@ from django.urls import reverse
 from api.captions.selectors import chapter_entries, track_entries
 from api.playback.tokens import media_token
 from api.videos.models import Video, VideoStatus
+from podv5_contract.bounds import MAX_SECONDS
 
 
 def media_url(request: HttpRequest, name: str, token: str | None = None) -> str:
@@ -30,12 +31,22 @@ def media_url(request: HttpRequest, name: str, token: str | None = None) -> str:
     return request.build_absolute_uri(url)
 
 
+def _duration(video: Video) -> float | None:
+    """The video's duration in seconds (float), within the contract's bounds: a value
+    stored before the callback bounds existed (``1e300``, NaN) can't break a player
+    config or overflow a token's expiry."""
+    duration = video.duration
+    if duration is None or not math.isfinite(duration) or duration < 0:
+        return None
+    return min(duration, MAX_SECONDS)
+
+
 def video_media_token(video: Video) -> tuple[str | None, int | None]:
     """``(token, expires)`` for the media URLs of a non-public video (expires in Unix
     seconds), ``(None, None)`` for a public one (plain URLs)."""
     if video.is_public:
         return None, None
-    expires = int(time.time()) + settings.MEDIA_TOKEN_SECONDS + math.ceil(video.duration or 0)
+    expires = int(time.time()) + settings.MEDIA_TOKEN_SECONDS + math.ceil(_duration(video) or 0)
     return media_token(scope=video.storage_prefix, expires=expires), expires
 
 
@@ -43,7 +54,7 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
     """The player config of a video the request's user may see (see ``PlayerOut``)."""
     config = {
         "status": video.status,
-        "duration": video.duration,
+        "duration": _duration(video),
         "expires_at": None,
         "hls": None,
         "mp4": [],

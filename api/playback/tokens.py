@@ -23,6 +23,7 @@ import time
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from api.core.errors import InvalidMediaToken
+from api.core.parsing import parse_uint
 from api.videos.models import SOURCE_DIR
 
 _SALT = "podv5.media-token"
@@ -53,14 +54,15 @@ def media_token(*, scope: str, expires: int) -> str:
 
 def media_token_check(*, token: str, path: str) -> int:
     """Check that ``token`` opens ``path`` now; return its expiry (Unix seconds).
-    Raises InvalidMediaToken (403): malformed, tampered with, for another scope, or
-    expired."""
-    expires, _, signature = token.partition(".")
+    Raises InvalidMediaToken (403): malformed (``expires`` not ASCII ``1*DIGIT`` of at most
+    19 digits), tampered with, for another scope, or expired."""
+    text, _, signature = token.partition(".")
+    expires = parse_uint(text)  # ASCII digits only: "¹" or 4,400 digits are malformed
     scope = media_scope(path)
-    if not expires.isdigit() or scope is None:
+    if expires is None or scope is None:
         raise InvalidMediaToken()
-    if not constant_time_compare(signature, _signature(scope, int(expires))):
+    if not constant_time_compare(signature, _signature(scope, expires)):
         raise InvalidMediaToken()
-    if int(expires) <= time.time():
+    if expires <= time.time():
         raise InvalidMediaToken("The media token has expired: fetch the player config again.")
-    return int(expires)
+    return expires

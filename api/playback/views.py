@@ -10,8 +10,10 @@ never anything else, such as the upload spool).
 Then, with ``MEDIA_ACCEL_REDIRECT`` set (the URL prefix of an nginx ``internal``
 location mapped to ``MEDIA_ROOT``), an empty response with ``X-Accel-Redirect``: nginx
 sends the file (and handles Range). Otherwise, with ``MEDIA_SERVE`` (development, the
-embedded default), the file from ``MEDIA_ROOT`` with HTTP Range support (RFC 9110 §14:
-one byte range → 206, an unsatisfiable one → 416, several → the whole file with 200).
+embedded default), the file from ``MEDIA_ROOT`` with HTTP Range support (RFC 9110 §14,
+``api.playback.ranges``: one byte range → 206, an unsatisfiable one → 416, several or
+malformed → the whole file with 200), validators (``ETag``, ``Last-Modified`` → 304) and
+HEAD answered from the file's metadata alone (the file is not opened).
 
 With ``STORAGE_BACKEND=s3`` (always enabled): HLS playlists (``.m3u8``, small) are read
 from the bucket and sent by the API, so that the relative URIs inside them resolve against
@@ -19,12 +21,14 @@ the API's URL (with its token path segment); every other file (segments, init se
 MP4, images, WebVTT) answers a 302 redirect to a presigned GET URL of the object, valid
 ``S3_PRESIGN_SECONDS`` (S3 then handles Range requests). The redirect may be cached for
 half that time at most.
+
+Every media response, errors and preflights included, carries CORS headers for any
+origin (``api.playback.cors``).
 """
 
 from __future__ import annotations
 
 import mimetypes
-import re
 import time
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
@@ -32,16 +36,18 @@ from uuid import UUID
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response
+from django.utils.http import content_disposition_header, http_date
 from django.views.decorators.http import require_safe
 
 from api.core import storage
 from api.core.envelope import json_error_response, pod_error_response
 from api.core.errors import InvalidMediaToken
+from api.playback.cors import media_cors
+from api.playback.ranges import RangeNotSatisfiable, byte_range
 from api.playback.tokens import media_scope, media_token_check
 from api.videos.selectors import video_is_public
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".m4s": "video/iso.segment",
@@ -70,10 +76,16 @@ class _RangeFile:
 
 
 def _resolve(path: str) -> Path:
+    """The regular file ``path`` names under ``MEDIA_ROOT`` (not in the upload spool);
+    Http404 otherwise, also for names the OS refuses (a NUL byte, too long)."""
     root = Path(settings.MEDIA_ROOT).resolve()
-    full = (root / path).resolve()
-    spool = Path(settings.UPLOAD_SPOOL_DIR).resolve()
-    if not full.is_relative_to(root) or full.is_relative_to(spool) or not full.is_file():
+    try:
+        full = (root / path).resolve()
+        spool = Path(settings.UPLOAD_SPOOL_DIR).resolve()
+        found = full.is_relative_to(root) and not full.is_relative_to(spool) and full.is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
         raise Http404
     return full
 
@@ -83,6 +95,7 @@ def _check_enabled() -> None:
         raise Http404
 
 
+@media_cors
 @require_safe
 def media_file(request: HttpRequest, path: str) -> HttpResponse:
     """A file of a public video, under its plain URL; 404 for anything else."""
@@ -97,6 +110,7 @@ def media_file(request: HttpRequest, path: str) -> HttpResponse:
     return response
 
 
+@media_cors
 @require_safe
 def media_file_tokened(request: HttpRequest, token: str, path: str) -> HttpResponse:
     """A file of any video, under a URL with a valid token for that video; 403
@@ -136,7 +150,6 @@ def _serve(request: HttpRequest, name: str) -> HttpResponse:
         response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
     else:
         response = _file_response(request, _resolve(name))
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -155,33 +168,50 @@ def _s3_response(name: str, method: str) -> HttpResponse:
 
 
 def _file_response(request: HttpRequest, full: Path) -> HttpResponse:
-    """The file, whole or one byte range of it."""
-    size = full.stat().st_size
-    content_type = _content_type(full.name)
-    match = _RANGE.match(request.headers.get("Range", "").strip())
-    fh = open(full, "rb")  # noqa: SIM115 - FileResponse closes it
-    if match and (match[1] or match[2]):
-        if match[1]:
-            start = int(match[1])
-            end = min(int(match[2]), size - 1) if match[2] else size - 1
-        else:  # suffix range: the last N bytes
-            start, end = max(size - int(match[2]), 0), size - 1
-        if start >= size or start > end:
-            fh.close()
-            response = json_error_response(
-                416, "range_not_satisfiable", "The requested range is not satisfiable."
-            )
-            response["Content-Range"] = f"bytes */{size}"
-            return response
-        fh.seek(start)
-        response = FileResponse(
-            _RangeFile(fh, end - start + 1), status=206, content_type=content_type
+    """The file, whole (200) or one byte range of it (206), 304 when the client's copy is
+    current (``If-None-Match``/``If-Modified-Since``), 416 for an unsatisfiable range.
+    ``If-Range`` naming another version sends the whole file. A HEAD answers the same
+    headers without opening the file."""
+    try:
+        stat = full.stat()
+    except OSError:
+        raise Http404 from None
+    size = stat.st_size
+    etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
+    last_modified = http_date(stat.st_mtime)
+    headers = {"Accept-Ranges": "bytes", "ETag": etag, "Last-Modified": last_modified}
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(stat.st_mtime))
+    if not_modified is not None:
+        for key, value in headers.items():
+            not_modified[key] = value
+        return not_modified
+    # If-Range naming another version (or garbage): the Range does not apply
+    current = request.headers.get("If-Range") in (None, etag, last_modified)
+    try:
+        wanted = byte_range(request.headers.get("Range"), size) if current else None
+    except RangeNotSatisfiable:
+        response = json_error_response(
+            416, "range_not_satisfiable", "The requested range is not satisfiable."
         )
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-        response["Content-Length"] = str(end - start + 1)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    if wanted is None:
+        status, start, length = 200, 0, size
+        headers["Content-Disposition"] = content_disposition_header(False, full.name)
     else:
-        response = FileResponse(fh, content_type=content_type)
-        response["Content-Length"] = str(size)
-    response["Accept-Ranges"] = "bytes"
-    response["Last-Modified"] = http_date(full.stat().st_mtime)
+        status, start, length = 206, wanted[0], wanted[1] - wanted[0] + 1
+        headers["Content-Range"] = f"bytes {wanted[0]}-{wanted[1]}/{size}"
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=_content_type(full.name))
+    else:
+        try:
+            fh = open(full, "rb")  # noqa: SIM115 - FileResponse closes it
+        except OSError:
+            raise Http404 from None
+        fh.seek(start)
+        body = fh if status == 200 else _RangeFile(fh, length)
+        response = FileResponse(body, status=status, content_type=_content_type(full.name))
+    for key, value in headers.items():
+        response[key] = value
+    response["Content-Length"] = str(length)
     return response

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from api.accounts.auth import auth_optional, auth_required
+from api.core.client import client_ip
 from api.core.pagination import LimitOffset
 from api.core.ratelimit import enforce
 from api.social import selectors, services
@@ -129,7 +130,7 @@ def record_view(
     viewer = services.viewer_key(
         user=request.auth,
         client_id=client_id,
-        ip=request.META.get("REMOTE_ADDR", ""),
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
     counted, views = services.view_record(video=video, viewer=viewer)

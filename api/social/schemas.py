@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
 
-from api.core.fields import RowId
+from api.core.fields import RowId, line, text
 from api.social.models import Comment, ReactionKind
 from api.social.services import DELETED_TEXT
 from api.videos.schemas import OwnerOut
 
-NO_NUL = r"^[^\x00]*$"
-
-#: no NUL characters (PostgreSQL text cannot hold them)
-CommentText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000, pattern=NO_NUL),
-]
+#: no NUL nor control characters but tab and line ends (api.core.fields)
+CommentText = text(5000, min_length=1, strip=True)
 
 
 class CommentIn(Schema):
@@ -86,7 +79,7 @@ class ReactionsOut(Schema):
 
 
 #: ``?client_id=`` of ``POST /videos/{id}/views``
-ClientId = Annotated[str, StringConstraints(max_length=100)] | None
+ClientId = line(100, strip=False) | None
 
 
 class ViewOut(Schema):

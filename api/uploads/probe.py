@@ -8,12 +8,14 @@ from pathlib import Path
 import av
 
 from api.core.errors import UnsupportedMedia
+from podv5_contract.events import public_message
 
 
 def check_media(path: Path) -> dict:
     """Open the file, find an audio or video stream and decode its first frame.
 
-    Returns ``{"container", "duration" (seconds, float or None), "video" (bool),
+    Error messages never name the file (clients read them: the 415 and the video's
+    ``error.message``). Returns ``{"container", "duration" (seconds, float or None), "video" (bool),
     "audio" (bool)}``; raises UnsupportedMedia (HTTP 415) for anything else (images,
     documents, empty or truncated files).
     """
@@ -56,4 +58,8 @@ def check_media(path: Path) -> dict:
     except UnsupportedMedia:
         raise
     except (av.FFmpegError, ValueError, EOFError, OSError) as exc:
-        raise UnsupportedMedia(f"The file is not readable audio or video ({exc}).") from None
+        # FFmpeg's and the OS's errors name the spooled file (a server path): keep only
+        # what went wrong (``strerror``), never where
+        detail = getattr(exc, "strerror", None) or type(exc).__name__
+        message = public_message(f"The file is not readable audio or video ({detail}).")
+        raise UnsupportedMedia(message) from None

@@ -31,10 +31,11 @@ from api.videos.services import (
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 1024 * 1024
-#: the write lock lapses this long after its last renewal (a crashed writer frees it)
-LOCK_SECONDS = 30
-#: persist the offset (and renew the lock) at least this often while streaming
+#: bytes read from the body and written to the spool file at a time
+CHUNK_SIZE = 4 * 1024 * 1024
+#: persist the offset (after fdatasync; it also renews the lease) at least this often
+#: while streaming. The write lease lasts ``settings.UPLOAD_LOCK_SECONDS`` (a crashed
+#: writer frees it then).
 SYNC_EVERY_BYTES = 16 * 1024 * 1024
 SYNC_EVERY_SECONDS = 5.0
 
@@ -105,25 +106,51 @@ def upload_check_alive(upload: Upload) -> None:
         raise Gone("This upload has expired.", code="upload_expired")
 
 
+class _Lease:
+    """A writer's lease on an upload row: ``lock_token`` (ours) until ``locked_until``.
+
+    Every renewal is a compare-and-set on the token, so a writer that stalled past its
+    lease and was replaced learns it at its next renewal, before it writes another byte:
+    :meth:`keep` (before each write) renews once half the lease has gone by, so between
+    two renewals nobody else can take the upload. Raises UploadLocked (423) once lost.
+    """
+
+    def __init__(self, upload: Upload, token: str) -> None:
+        self.upload_id, self.token = upload.id, token
+        self.seconds = float(settings.UPLOAD_LOCK_SECONDS)
+        self.renew_at = time.monotonic() + self.seconds / 2
+
+    def keep(self) -> None:
+        if time.monotonic() >= self.renew_at:
+            self.renew()
+
+    def renew(self, **fields) -> None:
+        started = time.monotonic()
+        got = Upload.objects.filter(id=self.upload_id, lock_token=self.token).update(
+            locked_until=timezone.now() + timedelta(seconds=self.seconds), **fields
+        )
+        if not got:
+            raise UploadLocked(
+                "This request lost the upload to another one after stalling past its "
+                "lease; nothing it sent since was stored."
+            )
+        self.renew_at = started + self.seconds / 2
+
+
 def _acquire(upload: Upload) -> str:
     token = secrets.token_hex(16)
     now = timezone.now()
     got = (
         Upload.objects.filter(id=upload.id)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(lock_token=token, locked_until=now + timedelta(seconds=LOCK_SECONDS))
+        .update(
+            lock_token=token,
+            locked_until=now + timedelta(seconds=float(settings.UPLOAD_LOCK_SECONDS)),
+        )
     )
     if not got:
         raise UploadLocked()
     return token
-
-
-def _store_offset(upload: Upload, token: str, offset: int) -> None:
-    Upload.objects.filter(id=upload.id, lock_token=token).update(
-        offset=offset,
-        expires_at=_expiry(),
-        locked_until=timezone.now() + timedelta(seconds=LOCK_SECONDS),
-    )
 
 
 def _release(upload: Upload, token: str) -> None:
@@ -138,20 +165,23 @@ def upload_write(
     content_length: int,
     checksum: tuple[str, bytes] | None = None,
 ) -> Upload:
-    """Append a request body at ``offset``, streaming it to the spool file in 1 MiB
-    chunks (never the whole body in memory).
+    """Write a request body at ``offset`` of the spool file, streaming it in
+    :data:`CHUNK_SIZE` pieces (never the whole body in memory).
 
-    ``read(n)`` reads at most n bytes of the body; ``content_length`` is the body size in
-    bytes; ``checksum`` is (algorithm, digest) from Upload-Checksum. Raises
-    OffsetMismatch (409), UploadLocked (423), PayloadTooLarge (413) when the body goes
-    past Upload-Length, ChecksumMismatch (460; the body is discarded). A body cut short
-    keeps the bytes received (none when a checksum was given). Finishing the upload
-    probes the file: see :func:`upload_finish`.
+    ``read(n)`` reads at most n bytes of the body (``b""`` at its end, OSError when the
+    client is gone); ``content_length`` is the body size in bytes; ``checksum`` is
+    (algorithm, digest) from Upload-Checksum. Raises OffsetMismatch (409), UploadLocked
+    (423: another writer holds the upload, or took it over while this one stalled past
+    ``UPLOAD_LOCK_SECONDS`` — then nothing more of this body is written),
+    PayloadTooLarge (413) when the body goes past Upload-Length, ChecksumMismatch (460;
+    the body is discarded). A body cut short keeps the bytes received (none when a
+    checksum was given). Finishing the upload probes the file: see :func:`upload_finish`.
     """
     upload_check_alive(upload)
     if upload.is_complete:
         raise InvalidState("This upload is complete.", code="upload_complete")
     token = _acquire(upload)
+    lease = _Lease(upload, token)
     try:
         upload.refresh_from_db()
         if offset != upload.offset:
@@ -163,16 +193,17 @@ def upload_write(
                 "The body goes past Upload-Length.", code="upload_length_exceeded"
             )
         hasher = hashlib.new(checksum[0]) if checksum else None
-        written = _stream(upload, token, offset, read, content_length, hasher)
+        written = _stream(upload, lease, offset, read, content_length, hasher)
         metrics.TUS_RECEIVED_BYTES.inc(written)
         if hasher is not None and (written != content_length or hasher.digest() != checksum[1]):
+            lease.keep()
             _truncate(upload.spool_path, offset)
             if written != content_length:
                 raise PodError("The body was cut short.", code="incomplete_body")
             raise ChecksumMismatch(
                 f"The body's {checksum[0]} does not match Upload-Checksum; it was discarded."
             )
-        _store_offset(upload, token, offset + written)
+        lease.renew(offset=offset + written, expires_at=_expiry())
         upload.refresh_from_db()
         if written != content_length:
             raise PodError(
@@ -190,11 +221,14 @@ def _truncate(path: Path, size: int) -> None:
         fh.truncate(size)
 
 
-def _stream(upload: Upload, token: str, offset: int, read, content_length: int, hasher) -> int:
+def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: int, hasher) -> int:
+    """Copy the body to the spool file at explicit offsets (``os.pwrite``), checking the
+    lease before each write; the offset is stored (after ``fdatasync``) every
+    :data:`SYNC_EVERY_BYTES` or :data:`SYNC_EVERY_SECONDS`. Returns the bytes written."""
     written, synced_bytes, synced_at = 0, 0, time.monotonic()
-    with open(upload.spool_path, "r+b") as fh:
-        fh.truncate(offset)  # drop bytes past the stored offset (a crashed writer's)
-        fh.seek(offset)
+    fd = os.open(upload.spool_path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, offset)  # drop bytes past the stored offset (a crashed writer's)
         while written < content_length:
             try:
                 chunk = read(min(CHUNK_SIZE, content_length - written))
@@ -203,7 +237,11 @@ def _stream(upload: Upload, token: str, offset: int, read, content_length: int, 
                 break
             if not chunk:
                 break
-            fh.write(chunk)
+            lease.keep()  # UploadLocked once another writer took over: nothing written
+            view, position = memoryview(chunk), offset + written
+            while view:
+                done = os.pwrite(fd, view, position)
+                view, position = view[done:], position + done
             if hasher is not None:
                 hasher.update(chunk)
             written += len(chunk)
@@ -211,12 +249,12 @@ def _stream(upload: Upload, token: str, offset: int, read, content_length: int, 
                 written - synced_bytes >= SYNC_EVERY_BYTES
                 or time.monotonic() - synced_at >= SYNC_EVERY_SECONDS
             ):
-                fh.flush()
-                os.fsync(fh.fileno())
-                _store_offset(upload, token, offset + written)
+                os.fdatasync(fd)
+                lease.renew(offset=offset + written, expires_at=_expiry())
                 synced_bytes, synced_at = written, time.monotonic()
-        fh.flush()
-        os.fsync(fh.fileno())
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
     return written
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from uuid import UUID
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from api.core.errors import (
     PodError,
     ValidationFailed,
 )
+from api.core.parsing import parse_uint
 from api.core.ratelimit import enforce
 from api.uploads import services
 from api.uploads.models import Upload
@@ -58,9 +60,22 @@ class LengthRequired(PodError):
     status, code, default_message = 411, "length_required", "Content-Length is required."
 
 
+#: Upload-Metadata is ``key SP base64`` pairs: printable ASCII only (no NUL, no controls)
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*", re.ASCII)
+#: C0 and C1 control characters (NUL included): a filename is shown and stored, never run
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def parse_metadata(header: str) -> dict[str, str]:
-    """Upload-Metadata: comma-separated ``key base64(value)`` pairs (tus §creation).
-    Raises ValidationFailed (422 → sent as 400) for a malformed header."""
+    """Upload-Metadata: comma-separated ``key base64(value)`` pairs (tus 1.0.0 §creation).
+    The header must be printable ASCII (a base64 alphabet and keys without spaces or
+    commas); values must decode to UTF-8. Raises ValidationFailed (sent as 400) otherwise.
+    """
+    if not _PRINTABLE_ASCII.fullmatch(header):
+        raise ValidationFailed(
+            "Upload-Metadata must be printable ASCII (keys and base64 values).",
+            field="Upload-Metadata",
+        )
     result: dict[str, str] = {}
     for pair in filter(None, (p.strip() for p in header.split(","))):
         key, _, value = pair.partition(" ")
@@ -77,15 +92,27 @@ def parse_metadata(header: str) -> dict[str, str]:
     return result
 
 
+def clean_filename(name: str) -> str:
+    """The client's file name as stored: control characters (NUL included, which
+    PostgreSQL text refuses) replaced by ``_``, at most 255 characters."""
+    return _CONTROLS.sub("_", name)[:255]
+
+
 def _int_header(request: HttpRequest, name: str, *, required: bool = True) -> int | None:
+    """An integer header (``1*DIGIT``, RFC 9110; tus Upload-Length/Upload-Offset):
+    ValidationFailed (400) when missing (if ``required``) or not a plain ASCII number of
+    at most 19 digits (see :func:`api.core.parsing.parse_uint`)."""
     value = request.headers.get(name)
     if value is None:
         if required:
             raise ValidationFailed(f"{name} is required.", field=name)
         return None
-    if not value.isdigit():
-        raise ValidationFailed(f"{name} must be a non-negative integer.", field=name)
-    return int(value)
+    number = parse_uint(value.strip(" \t"))
+    if number is None:
+        raise ValidationFailed(
+            f"{name} must be a non-negative integer (ASCII digits, at most 19).", field=name
+        )
+    return number
 
 
 def _checksum(request: HttpRequest) -> tuple[str, bytes] | None:
@@ -101,7 +128,7 @@ def _checksum(request: HttpRequest) -> tuple[str, bytes] | None:
         )
     try:
         return algorithm, base64.b64decode(digest, validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text
         raise ValidationFailed(
             "Upload-Checksum digest is not base64.", field="Upload-Checksum"
         ) from None
@@ -150,10 +177,14 @@ class TusUploadView(View):
         return user
 
     def _upload(self, request: HttpRequest, upload_id: UUID) -> Upload:
+        """The upload, for its creator (or staff) while they may still change its video:
+        NotFound (404) otherwise, or PermissionDenied (403) when they may see the video
+        but no longer change it (e.g. a co-owner removed since the upload began)."""
         user = self._user(request)
         upload = Upload.objects.select_related("video").filter(id=upload_id).first()
         if upload is None or not (user.is_staff or upload.owner_id == user.id):
             raise NotFound("No such upload.", code="upload_not_found")
+        upload.video = video_get_editable(video_id=upload.video_id, user=user)
         return upload
 
     @staticmethod
@@ -167,13 +198,14 @@ class TusUploadView(View):
         if request.headers.get("Transfer-Encoding", "").lower() == "chunked":
             raise LengthRequired()
         length = _int_header(request, "Content-Length", required=False) or 0
+        checksum = _checksum(request)  # a malformed header answers 400 before any write
         with metrics.UPLOADS_IN_FLIGHT.track_inprogress():
             return services.upload_write(
                 upload=upload,
                 offset=offset,
                 read=request.read,
                 content_length=length,
-                checksum=_checksum(request),
+                checksum=checksum,
             )
 
     # --- tus -----------------------------------------------------------------------------
@@ -211,7 +243,7 @@ class TusUploadView(View):
             owner=user,
             video=video,
             length=length,
-            filename=metadata.get("filename", ""),
+            filename=clean_filename(metadata.get("filename", "")),
             metadata_header=header,
         )
         if request.headers.get("Content-Type") == OFFSET_CONTENT_TYPE:

@@ -4,29 +4,28 @@ from the request's user and the video's latest encoding job."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from django.conf import settings
 from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import StringConstraints
 
 from api.accounts.schemas import AccessGroupOut
-from api.core.fields import Index, Instant, RowId
+from api.core.fields import LINE_PATTERN, MAX_ITEMS, Index, Instant, RowId, line, text
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.videos.models import Licence, Video, VideoStatus, Visibility
 
-#: PostgreSQL text cannot hold NUL characters: refused (422) rather than a database error
-NO_NUL = r"^[^\x00]*$"
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=250, pattern=NO_NUL)
-]
-Description = Annotated[str, StringConstraints(max_length=20_000, pattern=NO_NUL)]
-Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
-Password = Annotated[str, StringConstraints(min_length=4, max_length=128)]
-CodeName = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=NO_NUL)]
-Username = Annotated[str, StringConstraints(min_length=1, max_length=150, pattern=NO_NUL)]
+#: NUL and control characters are refused (422): see ``api.core.fields``
+NO_NUL = LINE_PATTERN
+Title = line(250, min_length=1)
+Description = text(20_000)
+#: a query-string value (one line)
+Text = line(10_000, strip=False)
+Password = line(128, min_length=4, strip=False)
+CodeName = line(150, min_length=1)
+Username = line(150, min_length=1)
+UnlockPassword = line(128, strip=False)
 
 _VISIBILITY = (
     "public: listed in the catalog; unlisted: anyone with the link; private: owners and "
@@ -37,9 +36,7 @@ _PASSWORD = "write-only, stored hashed; only with visibility `password`, which n
 _CHANNELS = "channel ids; you must own or be a member of each channel (staff: any)"
 _THEMES = "theme ids, each in one of the video's channels"
 _TAGS = "keywords; stored normalised as lower-case slugs ('Machine Learning' → machine-learning)"
-TagName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NO_NUL)
-]
+TagName = line(100, min_length=1)
 
 
 class VideoIn(Schema):
@@ -48,13 +45,17 @@ class VideoIn(Schema):
     visibility: Visibility = Field(Visibility.PUBLIC, description=_VISIBILITY)
     is_draft: bool = Field(True, description="drafts are seen by owners and staff only")
     password: Password | None = Field(None, description=_PASSWORD)
-    access_groups: list[CodeName] = Field([], description="access group code names")
-    additional_owners: list[Username] = Field([], description="usernames; they may edit")
+    access_groups: list[CodeName] = Field(
+        [], max_length=MAX_ITEMS, description="access group code names"
+    )
+    additional_owners: list[Username] = Field(
+        [], max_length=MAX_ITEMS, description="usernames; they may edit"
+    )
     licence: Licence = Licence.ALL_RIGHTS_RESERVED
     type: RowId | None = Field(None, description="video type id")
-    channels: list[RowId] = Field([], description=_CHANNELS)
-    themes: list[RowId] = Field([], description=_THEMES)
-    disciplines: list[RowId] = Field([], description="discipline ids")
+    channels: list[RowId] = Field([], max_length=MAX_ITEMS, description=_CHANNELS)
+    themes: list[RowId] = Field([], max_length=MAX_ITEMS, description=_THEMES)
+    disciplines: list[RowId] = Field([], max_length=MAX_ITEMS, description="discipline ids")
     tags: list[TagName] = Field([], description=_TAGS, max_length=50)
 
 
@@ -66,18 +67,24 @@ class VideoPatch(Schema):
     visibility: Visibility | None = Field(None, description=_VISIBILITY)
     is_draft: bool | None = None
     password: Password | None = Field(None, description=_PASSWORD)
-    access_groups: list[CodeName] | None = Field(None, description="access group code names")
-    additional_owners: list[Username] | None = Field(None, description="usernames")
+    access_groups: list[CodeName] | None = Field(
+        None, max_length=MAX_ITEMS, description="access group code names"
+    )
+    additional_owners: list[Username] | None = Field(
+        None, max_length=MAX_ITEMS, description="usernames"
+    )
     licence: Licence | None = None
     type: RowId | None = Field(None, description="video type id (null: none)")
-    channels: list[RowId] | None = Field(None, description=_CHANNELS)
-    themes: list[RowId] | None = Field(None, description=_THEMES)
-    disciplines: list[RowId] | None = Field(None, description="discipline ids")
+    channels: list[RowId] | None = Field(None, max_length=MAX_ITEMS, description=_CHANNELS)
+    themes: list[RowId] | None = Field(None, max_length=MAX_ITEMS, description=_THEMES)
+    disciplines: list[RowId] | None = Field(
+        None, max_length=MAX_ITEMS, description="discipline ids"
+    )
     tags: list[TagName] | None = Field(None, description=_TAGS, max_length=50)
 
 
 class UnlockIn(Schema):
-    password: Annotated[str, StringConstraints(max_length=128)]
+    password: UnlockPassword
 
 
 class GrantOut(Schema):
@@ -120,7 +127,10 @@ class UploadOut(Schema):
     protocol: str = "tus"
     tus_version: str = "1.0.0"
     url: str = Field(description="tus creation endpoint (POST)")
-    metadata: dict[str, str] = Field(description="Upload-Metadata pairs to send")
+    metadata: dict[str, str] = Field(
+        description="Upload-Metadata pairs to send as they are (base64 values). Add "
+        "'filename', the name of the file sent: it becomes the source's file name."
+    )
     max_size: int = Field(description="largest accepted Upload-Length, bytes")
     checksum_algorithms: list[str]
 
@@ -234,7 +244,7 @@ class VideoOut(Schema):
             return None
         return {
             "url": request.build_absolute_uri(reverse("tus-create")),
-            "metadata": {"video": str(obj.id), "filename": "<your file name>"},
+            "metadata": {"video": str(obj.id)},
             "max_size": settings.UPLOAD_MAX_SIZE,
             "checksum_algorithms": list(CHECKSUM_ALGORITHMS),
         }

@@ -12,11 +12,18 @@ from django.db import transaction
 
 from api.accounts.models import AccessGroup, User
 from api.core import storage
-from api.core.errors import InvalidState, PermissionDenied, ValidationFailed, WrongPassword
+from api.core.errors import (
+    InvalidState,
+    PermissionDenied,
+    ValidationFailed,
+    WrongPassword,
+    listing,
+)
 from api.editorial.services import UNSET, video_editorial_resolve, video_type_resolve
 from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import SOURCE_DIR, Licence, Video, VideoStatus, Visibility
 from api.videos.selectors import can_manage
+from podv5_contract.events import public_message
 
 logger = logging.getLogger(__name__)
 
@@ -178,16 +185,14 @@ def _apply_access(
         unknown = set(access_groups) - {group.code_name for group in groups}
         if unknown:
             raise ValidationFailed(
-                f"Unknown access groups: {', '.join(sorted(unknown))}.", field="access_groups"
+                f"Unknown access groups: {listing(unknown)}.", field="access_groups"
             )
     if additional_owners is not None:
         names = set(additional_owners) - {video.owner.username}
         owners = list(User.objects.filter(username__in=names, is_active=True))
         unknown = names - {user.username for user in owners}
         if unknown:
-            raise ValidationFailed(
-                f"Unknown users: {', '.join(sorted(unknown))}.", field="additional_owners"
-            )
+            raise ValidationFailed(f"Unknown users: {listing(unknown)}.", field="additional_owners")
     if visibility == Visibility.RESTRICTED:
         if groups is not None:
             has_groups = bool(groups)
@@ -296,9 +301,10 @@ def video_attach_source(*, video: Video, stored_name: str, filename: str, size: 
 
 @transaction.atomic
 def video_fail(*, video: Video, code: str, message: str) -> Video:
-    """Mark the video ``failed`` with a stable ``code`` and a message."""
+    """Mark the video ``failed`` with a stable ``code`` and a message (clients read it:
+    server paths and URIs are masked, see ``podv5_contract.events.public_message``)."""
     Video.objects.filter(pk=video.pk).update(
-        status=VideoStatus.FAILED, error_code=code[:64], error_message=message
+        status=VideoStatus.FAILED, error_code=code[:64], error_message=public_message(message)
     )
     video.refresh_from_db()
     return video

@@ -1,5 +1,8 @@
 """Callback events sent by the workers and the operator to the API.
 
+Every number is bounded (``podv5_contract.bounds``) and every ``message`` is made public
+(:func:`public_message`: no server paths or URIs, at most 2,000 characters).
+
 Transport: Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature: v1,<base64 HMAC-SHA256>``). The body is
 ``{"type": <event type>, "timestamp": <ISO 8601>, "data": {...}}``.
@@ -7,10 +10,50 @@ Transport: Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from podv5_contract.bounds import Count, Percent, Seconds
+
+#: the longest message an event carries (characters); longer ones are cut, not refused,
+#: so that a failure report is never lost for its length
+MESSAGE_MAX = 2000
+
+#: a URI (file://, s3://, http://...) and an absolute POSIX path of two or more parts
+#: (``/srv/var/media/uploads/<id>.part``); a path ends at white space, a quote, a colon
+#: (``ffmpeg``'s ``<path>: Invalid data``), a comma, a bracket
+_URI = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*)://[^\s'\"<>]*")
+_PATH = re.compile(r"(?<![\w.~/-])/[^\s'\"<>:,;()\[\]{}]+/[^\s'\"<>:,;()\[\]{}]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def public_message(text: str | None) -> str | None:
+    """``text`` as a client may read it: URIs replaced by ``<scheme uri>`` (``<s3 uri>``:
+    the scheme says which storage failed, not which bucket or file) and absolute server
+    paths by ``<path>`` (they tell where files live: upload spools, media roots),
+    control characters dropped, at most :data:`MESSAGE_MAX` characters. Applied to every
+    ``message`` of a callback event (``EncodingEventData``, ``LiveEventData``) on both
+    sides, and by the API to every error message it stores on a video."""
+    if text is None:
+        return None
+    text = _URI.sub(lambda m: f"<{m[1].lower()} uri>", text[: MESSAGE_MAX * 4])
+    text = _PATH.sub("<path>", text)
+    text = _CONTROL.sub("", text)
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
+def _reason(value: str | None) -> str | None:
+    return None if value is None else _CONTROL.sub("", value)[:64]
+
+
+#: a stable reason code (``unsupported_media``, ``ffmpeg_failed``...), at most 64 characters
+Reason = Annotated[str | None, AfterValidator(_reason)]
+
+#: a human-readable message of an event, made public (see :func:`public_message`)
+Message = Annotated[str | None, AfterValidator(public_message)]
 
 ENCODING_EVENTS = (
     "encoding.running",
@@ -48,10 +91,10 @@ class EncodingEventData(BaseModel):
 
     job_id: UUID
     video_id: UUID
-    progress: Annotated[float | None, Field(ge=0, le=100)] = None
+    progress: Percent | None = None
     manifest: dict | None = None
-    reason: str | None = None
-    message: str | None = None
+    reason: Reason = None
+    message: Message = None
 
 
 class CallbackEvent(BaseModel):
@@ -88,9 +131,9 @@ class LiveEventData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event_id: UUID
-    seq: Annotated[int | None, Field(ge=0)] = None
+    seq: Count | None = None
     listening: bool | None = None
-    recording: str | None = None
-    duration: Annotated[float | None, Field(ge=0)] = None
-    reason: str | None = None
-    message: str | None = None
+    recording: Annotated[str | None, Field(max_length=2048)] = None
+    duration: Seconds | None = None
+    reason: Reason = None
+    message: Message = None

@@ -2,14 +2,24 @@
 outputs and sent with ``encoding.succeeded``; the API records it as the video's outputs.
 
 All paths are relative to the job's output prefix. Sizes in bytes, durations in seconds
-(float), bandwidths in bit/s (as in HLS ``BANDWIDTH``).
+(float), bandwidths in bit/s (as in HLS ``BANDWIDTH``). Every number is bounded
+(``podv5_contract.bounds``): a manifest with ``duration: 1e300`` is refused (the API
+answers the ``encoding.succeeded`` callback 422).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from podv5_contract.bounds import Bps, Bytes, Fps, Kbps, Offset, Pixels, Seconds
 
 MANIFEST_VERSION = 1
+
+#: a path relative to the output prefix, a name, a codec string
+Path = Annotated[str, Field(max_length=1024)]
+Name = Annotated[str, Field(max_length=200)]
 
 
 class _Model(BaseModel):
@@ -20,88 +30,88 @@ class SourceChapter(_Model):
     """A chapter marked in the source file (MP4 ``chpl``/QuickTime chapters, Matroska
     chapters...), as the API imports it into the video's chapters."""
 
-    title: str = ""
+    title: Annotated[str, Field(max_length=1000)] = ""
     #: seconds from the start of the media, as the encoded outputs count them
-    start: float
+    start: Offset
     #: seconds, when the container gives one
-    end: float | None = None
+    end: Offset | None = None
 
 
 class SourceInfo(_Model):
     """What the probe found in the source."""
 
-    container: str
-    duration: float
-    start_time: float = 0.0
-    size_bytes: int
-    video_codec: str | None = None
-    width: int | None = None
-    height: int | None = None
+    container: Name
+    duration: Seconds
+    start_time: Offset = 0.0
+    size_bytes: Bytes
+    video_codec: Name | None = None
+    width: Pixels | None = None
+    height: Pixels | None = None
     #: display rotation in degrees, clockwise (0, 90, 180, 270)
-    rotation: int = 0
-    pix_fmt: str | None = None
-    frame_rate: float | None = None
-    audio_codec: str | None = None
-    audio_channels: int | None = None
-    audio_sample_rate: int | None = None
+    rotation: Annotated[int, Field(ge=-360, le=360)] = 0
+    pix_fmt: Name | None = None
+    frame_rate: Fps | None = None
+    audio_codec: Name | None = None
+    audio_channels: Annotated[int, Field(ge=0, le=255)] | None = None
+    audio_sample_rate: Annotated[int, Field(ge=0, le=10**6)] | None = None
     #: chapters embedded in the source, in order of start (empty when there are none)
-    chapters: list[SourceChapter] = []
+    chapters: Annotated[list[SourceChapter], Field(max_length=1000)] = []
 
 
 class RenditionOutput(_Model):
     """One HLS variant stream."""
 
-    name: str
+    name: Name
     #: ``None`` for an audio-only rendition
-    width: int | None
-    height: int | None
+    width: Pixels | None
+    height: Pixels | None
     #: peak bit/s, as in the master playlist's BANDWIDTH
-    bandwidth: int
+    bandwidth: Bps
     #: average bit/s, as in the master playlist's AVERAGE-BANDWIDTH (optional, added)
-    average_bandwidth: int | None = None
+    average_bandwidth: Bps | None = None
     #: RFC 6381 codecs string, e.g. ``avc1.64001f,mp4a.40.2``
-    codecs: str
-    video_kbps: int | None
-    audio_kbps: int | None
-    playlist: str
-    size_bytes: int
-    duration: float
+    codecs: Name
+    video_kbps: Kbps | None
+    audio_kbps: Kbps | None
+    playlist: Path
+    size_bytes: Bytes
+    duration: Seconds
 
 
 class HlsOutput(_Model):
-    master: str
-    renditions: list[RenditionOutput]
-    segment_duration: float
+    master: Path
+    renditions: Annotated[list[RenditionOutput], Field(max_length=32)]
+    segment_duration: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
     audio_only: bool = False
 
 
 class Mp4Output(_Model):
-    name: str
-    path: str
-    width: int | None
-    height: int | None
-    size_bytes: int
+    name: Name
+    path: Path
+    width: Pixels | None
+    height: Pixels | None
+    size_bytes: Bytes
 
 
 class StoryboardOutput(_Model):
-    image: str
-    vtt: str
-    tile_width: int
-    tile_height: int
-    columns: int
-    rows: int
+    image: Path
+    vtt: Path
+    tile_width: Pixels
+    tile_height: Pixels
+    columns: Annotated[int, Field(ge=1, le=1000)]
+    rows: Annotated[int, Field(ge=1, le=1000)]
     #: seconds between two thumbnails
-    interval: float
+    interval: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
 
 
 class Manifest(_Model):
-    version: int = MANIFEST_VERSION
-    job_id: str
-    video_id: str
-    duration: float
+    version: Annotated[int, Field(ge=1, le=1000)] = MANIFEST_VERSION
+    job_id: Annotated[str, Field(max_length=64)]
+    video_id: Annotated[str, Field(max_length=64)]
+    duration: Seconds
     source: SourceInfo
     hls: HlsOutput
-    mp4: list[Mp4Output] = []
-    poster: str | None = None
+    mp4: Annotated[list[Mp4Output], Field(max_length=32)] = []
+    poster: Path | None = None
     storyboard: StoryboardOutput | None = None
-    total_size_bytes: int
+    total_size_bytes: Bytes

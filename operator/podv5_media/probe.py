@@ -27,6 +27,7 @@ from pathlib import Path
 import av
 import av.error
 
+from podv5_contract.bounds import MAX_FPS, MAX_PIXELS, MAX_SECONDS
 from podv5_contract.outputs import SourceChapter, SourceInfo
 
 log = logging.getLogger(__name__)
@@ -136,19 +137,25 @@ class MediaInfo:
         )
 
 
+def _why(exc: BaseException) -> str:
+    """What went wrong, without the file name FFmpeg and the OS put in their errors (the
+    message reaches the API, and clients, in ``encoding.failed``)."""
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
 def probe(path: str | os.PathLike[str]) -> MediaInfo:
     """Probe ``path`` (see the module docstring); raises ``UnsupportedMedia``."""
     path = Path(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise UnsupportedMedia(f"cannot read the source: {exc}") from exc
+        raise UnsupportedMedia(f"cannot read the source: {_why(exc)}") from exc
     if size == 0:
         raise UnsupportedMedia("the source file is empty")
     try:
         container = av.open(str(path), mode="r", metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise UnsupportedMedia(f"not a readable media file: {exc}") from exc
+        raise UnsupportedMedia(f"not a readable media file: {_why(exc)}") from exc
     with container:
         return _inspect(container, size)
 
@@ -187,7 +194,9 @@ def _inspect(container: av.container.InputContainer, size: int) -> MediaInfo:
         duration = _duration_from_packets(container)
     if not math.isfinite(duration) or duration <= 0:
         raise UnsupportedMedia("the source has no measurable duration")
-    start = start if math.isfinite(start) else 0.0
+    if duration > MAX_SECONDS:  # a header's claim no real file reaches
+        raise UnsupportedMedia("the source's duration is out of range")
+    start = start if math.isfinite(start) and abs(start) <= MAX_SECONDS else 0.0
     return MediaInfo(
         container=fmt,
         duration=duration,
@@ -205,6 +214,8 @@ def _video_info(container: av.container.InputContainer, stream: av.VideoStream) 
     width, height = ctx.width or frame.width, ctx.height or frame.height
     if not width or not height:
         raise UnsupportedMedia("the video stream has no dimensions")
+    if width > MAX_PIXELS or height > MAX_PIXELS:
+        raise UnsupportedMedia("the video stream's dimensions are out of range")
     sar = stream.sample_aspect_ratio or ctx.sample_aspect_ratio
     sar = Fraction(sar) if sar and sar > 0 else Fraction(1)
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
@@ -216,7 +227,8 @@ def _video_info(container: av.container.InputContainer, stream: av.VideoStream) 
         rotation=_clockwise_quarter(frame.rotation),
         sar=sar,
         pix_fmt=ctx.pix_fmt or frame.format.name,
-        frame_rate=Fraction(rate) if rate and rate > 0 else None,
+        # a header's absurd rate (90,000 fps) is no rate: unknown
+        frame_rate=Fraction(rate) if rate and 0 < rate <= MAX_FPS else None,
     )
 
 
@@ -228,6 +240,8 @@ def _audio_info(container: av.container.InputContainer, stream: av.AudioStream) 
     sample_rate = ctx.sample_rate or frame.sample_rate
     if not channels or not sample_rate:
         raise UnsupportedMedia("the audio stream has no channels or no sample rate")
+    if channels > 255 or sample_rate > 10**6:
+        raise UnsupportedMedia("the audio stream's channels or sample rate are out of range")
     return AudioStreamInfo(
         index=stream.index, codec=ctx.name, channels=channels, sample_rate=sample_rate
     )
@@ -290,7 +304,7 @@ def _first_frame(
             for frame in stream.codec_context.decode(None):  # drain at end of file
                 return frame
     except av.error.FFmpegError as exc:
-        raise UnsupportedMedia(f"the {kind} stream cannot be decoded: {exc}") from exc
+        raise UnsupportedMedia(f"the {kind} stream cannot be decoded: {_why(exc)}") from exc
     finally:
         with contextlib.suppress(av.error.FFmpegError):
             container.seek(0)

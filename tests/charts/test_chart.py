@@ -6,6 +6,9 @@ helm and kubectl are the binaries of the test control plane (``tests/kube``)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -237,6 +240,56 @@ def test_api_settings(rendered):
         assert volumes["media"]["persistentVolumeClaim"]["claimName"] == "pod-v5-media"
     else:
         assert "MEDIA_ACCEL_REDIRECT" not in data and api["spec"]["replicas"] == 1
+
+
+PROXY_TLS = (
+    "TRUSTED_PROXY_CIDRS",
+    "TRUSTED_PROXY_HOPS",
+    "PUBLIC_BASE_URL",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+)
+
+
+def test_behind_the_ingress_client_addresses_and_https_work(rendered, tmp_path):
+    """With the Ingress (TLS), the API trusts it as its one proxy, gives https URLs of the
+    ingress host and secure cookies; the rendered values are valid Django settings."""
+    name, docs = rendered
+    data = one(docs, "ConfigMap", "pod-v5-api")["data"]
+    if name != "production":  # no Ingress: trust nobody, no TLS settings
+        assert not set(PROXY_TLS) & set(data)
+        return
+    assert {key: data[key] for key in PROXY_TLS} == {
+        "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+        "TRUSTED_PROXY_HOPS": "1",
+        "PUBLIC_BASE_URL": "https://pod.univ.example",
+        "SESSION_COOKIE_SECURE": "1",
+        "CSRF_COOKIE_SECURE": "1",
+        "SECURE_HSTS_SECONDS": "31536000",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update({key: data[key] for key in PROXY_TLS}, DEBUG="1", POD_VAR_DIR=str(tmp_path))
+    env.update(DJANGO_SETTINGS_MODULE="api.settings")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_PROXY_SSL_HEADER, s.TRUSTED_PROXY_HOPS, s.SESSION_COOKIE_SECURE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https') 1 True"
+
+
+def test_proxy_values_are_checked(control_plane):
+    for bad in (
+        "ingress.trustedProxy.cidrs={ingress-nginx}",
+        "ingress.trustedProxy.hops=-1",
+        "api.config.publicBaseUrl=https://pod.example.org/path",
+    ):
+        result = control_plane.helm("template", "pod-v5", str(CHART), "--set", bad, check=False)
+        assert result.returncode != 0, (bad, result.stdout[-200:])
 
 
 @pytest.mark.parametrize("values", sorted(VALUES))

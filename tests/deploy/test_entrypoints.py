@@ -88,13 +88,14 @@ def test_api_cmd_serves_healthz_under_gunicorn(tmp_path):
         MEDIA_ROOT=str(tmp_path / "media"), ALLOWED_HOSTS="localhost",
         CALLBACK_SIGNING_SECRET="whsec_" + "A" * 32,
     )  # fmt: skip
-    # the image's CMD as is (bind, worker class, threads, worker-tmp-dir), /tmp moved
+    # the image's CMD as is (bind, worker class, timeouts, worker-tmp-dir), /tmp moved
     argv = [a.replace("--worker-tmp-dir=/tmp", f"--worker-tmp-dir={tmp_path}") for a in argv]
     log = tmp_path / "api.log"
     proc = start(argv, environ, log)
     try:
         assert wait_http(f"http://127.0.0.1:{port}/healthz", proc, log) == 200
-        assert "gthread" in log.read_text()  # gunicorn ran the image's worker class
+        # gunicorn ran the image's worker class: uvicorn event loops serving the ASGI app
+        assert "Using worker: api.serving.UvicornWorker" in log.read_text()
         assert wait_http(f"http://127.0.0.1:{port}/readyz", proc, log) == 200
         check = command("api", "HEALTHCHECK", 8000, port)
         result = subprocess.run(check, env=environ, capture_output=True, text=True, timeout=30)

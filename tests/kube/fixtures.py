@@ -6,8 +6,9 @@ Register with ``pytest_plugins = ["tests.kube.fixtures"]`` (or ``-p tests.kube.f
   Its binaries come from ``scripts/k8s-test-assets.sh`` (``KUBEBUILDER_ASSETS`` if it
   holds them, else the cache, else a build from Go modules). The script runs once, after
   collection and only when a selected test uses the fixture, outside any per-test timeout
-  (a cold build takes tens of minutes: CI runs ``make k8s-assets`` first). If the binaries
-  can't be had the tests fail in CI (``CI=true``) and are skipped elsewhere, with the reason.
+  (a cold build takes tens of minutes: ``make test`` runs ``make test-assets`` first). If
+  the binaries can't be had the tests are skipped with the reason, which fails them in CI
+  (``CI=true``) and under ``make test`` (``POD_NO_SKIPS=1``, ``tests/conftest.py``).
   ``POD_K8S_NO_BUILD=1`` only checks for them; ``POD_KUBE_KEEP=1`` keeps the temp dir
   (logs, etcd data, kubeconfigs) after the session.
 * ``pod_runner`` (session): a :class:`~tests.kube.pod_runner.PodRunner`, the stand-in

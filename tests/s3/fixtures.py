@@ -3,8 +3,9 @@
 Registered in ``tests/conftest.py`` (``pytest_plugins``).
 
 * ``minio_binary`` (session): the ``minio`` binary from ``scripts/minio-test-assets.sh``
-  (built from Go modules when missing: ``make k8s-assets`` does it ahead in CI). When it
-  cannot be had the tests are skipped with the reason, which fails them in CI.
+  (built from Go modules when missing: ``make test`` does it ahead, ``make test-assets``).
+  When it cannot be had the tests are skipped with the reason, which fails them in CI and
+  under ``make test``.
 * ``minio`` (session): a started :class:`~tests.s3.minio.MinioServer` (loopback, temp
   data folder, random credentials).
 * ``s3_bucket`` (session): a bucket made for the session on ``minio``.

@@ -123,6 +123,27 @@ ENCODING_BACKEND: "kubernetes"
 CACHE_BACKEND: "database"
 ENCODING_NAMESPACE: {{ .Release.Namespace | quote }}
 API_BASE_URL: {{ default (printf "http://%s.%s.svc:%d" (include "pod-v5.apiServiceName" .) .Release.Namespace (int .Values.api.service.port)) .Values.api.config.apiBaseUrl | quote }}
+{{- if .Values.ingress.enabled }}
+{{- /* the Ingress controller is the API's trusted reverse proxy (docs/api.md "Behind a proxy, TLS") */}}
+TRUSTED_PROXY_CIDRS: {{ join "," .Values.ingress.trustedProxy.cidrs | quote }}
+TRUSTED_PROXY_HOPS: {{ .Values.ingress.trustedProxy.hops | int | quote }}
+{{- end }}
+{{- $public := .Values.api.config.publicBaseUrl }}
+{{- if and (not $public) .Values.ingress.enabled }}
+{{- $public = printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host }}
+{{- end }}
+{{- with $public }}
+PUBLIC_BASE_URL: {{ . | quote }}
+{{- end }}
+{{- if and .Values.ingress.enabled .Values.ingress.tls.enabled }}
+{{- $tls := .Values.ingress.tls }}
+SESSION_COOKIE_SECURE: "1"
+CSRF_COOKIE_SECURE: "1"
+SECURE_HSTS_SECONDS: {{ $tls.hstsSeconds | int | quote }}
+SECURE_HSTS_INCLUDE_SUBDOMAINS: {{ ternary "1" "0" $tls.hstsIncludeSubdomains | quote }}
+SECURE_HSTS_PRELOAD: {{ ternary "1" "0" $tls.hstsPreload | quote }}
+SECURE_SSL_REDIRECT: {{ ternary "1" "0" $tls.sslRedirect | quote }}
+{{- end }}
 TIME_ZONE: {{ .Values.api.config.timeZone | quote }}
 LOG_LEVEL: {{ .Values.api.config.logLevel | quote }}
 {{- range $key, $value := .Values.api.config.extraEnv }}

@@ -62,9 +62,14 @@ def test_failing_pod_fails_the_encodingjob_and_the_video(
 
 def test_deadline_exceeded(run_operator, kube, kube_namespace, tmp_path, callback_receiver):
     """A pod that never starts (no node fits): Pending/Unschedulable, then the Job's
-    activeDeadlineSeconds fails it: Failed/DeadlineExceeded, and the API is told so."""
+    activeDeadlineSeconds fails it: Failed/DeadlineExceeded, and the API is told so.
+
+    The deadline can't overtake the scheduler's verdict however slow the machine: the
+    operator gives the Job a long one, and only once the EncodingJob shows Unschedulable
+    does the test shorten it on the Job (a mutable field: the Job controller re-checks
+    the deadline on the update, against the Job's startTime)."""
     run_operator(
-        node_selector=NOWHERE, active_deadline_seconds=4, api_callback_url=callback_receiver.url
+        node_selector=NOWHERE, active_deadline_seconds=3600, api_callback_url=callback_receiver.url
     )
     spec = a_spec(tmp_path)
     kube.create_encodingjob(encodingjob("late", kube_namespace, spec))
@@ -77,6 +82,13 @@ def test_deadline_exceeded(run_operator, kube, kube_namespace, tmp_path, callbac
     pending = wait_until(unschedulable, 30, 0.1, "the Unschedulable reason")
     assert pending["phase"] == "Pending"
     assert "nodes are available" in pending["message"]  # the scheduler's own words
+    job = kube.read_job(kube_namespace, "late")
+    assert job["spec"]["activeDeadlineSeconds"] == 3600  # the operator's setting
+    assert job["status"]["startTime"]  # the deadline counts from there
+    kube._call(
+        kube._batch.patch_namespaced_job, "late", kube_namespace,
+        {"spec": {"activeDeadlineSeconds": 1}},
+    )  # fmt: skip
     cr = wait_phase(kube, kube_namespace, "late", "Failed", timeout=60)
     assert failed_condition(cr)["reason"] == "DeadlineExceeded"
     assert "It never ran: Unschedulable" in cr["status"]["message"]

@@ -108,6 +108,22 @@ def get_le(plane, namespace: str) -> dict[str, dict]:
     return table
 
 
+def move(kube, namespace: str, name: str, field: str) -> str:
+    """Bring the LiveEvent's ``start`` or ``end`` to now (the test, not a clock racing the
+    operator, says when the moment comes); an ``end`` stays after ``start``. Returns it."""
+    when = datetime.now(UTC)
+    if field == "end":
+        start = kube.read_liveevent(namespace, name)["spec"]["start"]
+        when = max(when, datetime.fromisoformat(start) + timedelta(seconds=1))
+    kube.patch_liveevent(namespace, name, {"spec": {field: _rfc3339(when)}})
+    return _rfc3339(when)
+
+
+def timer_runs(operator) -> int:
+    """How many times the operator's schedule timer ran (kopf logs each run)."""
+    return operator.log().count("Timer 'schedule' succeeded")
+
+
 def state(kube, namespace: str, name: str) -> str | None:
     return ((kube.read_liveevent(namespace, name) or {}).get("status") or {}).get("state")
 
@@ -143,9 +159,11 @@ def test_schedule_runs_the_real_worker_from_start_to_end(
 ):  # fmt: skip
     _callback_secret(live_crd, kube_namespace, webhook_secret)
     _, settings = live_operator(run_operator, callback_receiver)
+    # far ahead: the test moves start and end to now when it has seen what comes before
     name = make_event(
-        live_crd, kube_namespace, tmp_path, start=5, end=25, callbackUrl=callback_receiver.url
-    )
+        live_crd, kube_namespace, tmp_path, start=3600, end=7200,
+        callbackUrl=callback_receiver.url,
+    )  # fmt: skip
     seen: list[str] = []
 
     def observe(until_state: str):
@@ -156,6 +174,7 @@ def test_schedule_runs_the_real_worker_from_start_to_end(
 
     wait_until(lambda: observe("Scheduled"), 15, 0.2, "Scheduled in kubectl get le")
     assert kube.read_deployment(kube_namespace, name) is None  # not before start
+    move(kube, kube_namespace, name, "start")
     row = wait_until(lambda: observe("Live"), 40, 0.2, "Live in kubectl get le")
     assert set(row) >= {"STATE", "ONAIR", "START", "END", "AGE"}
     deployment = kube.read_deployment(kube_namespace, name)
@@ -184,11 +203,12 @@ def test_schedule_runs_the_real_worker_from_start_to_end(
     with socket.create_connection(("127.0.0.1", settings["live_ingest_port"]), timeout=2):
         pass
 
+    end = move(kube, kube_namespace, name, "end")
     wait_until(lambda: observe("Ended"), 45, 0.2, "Ended in kubectl get le")
     ended_at = datetime.fromisoformat(
         kube.read_liveevent(kube_namespace, name)["status"]["endedAt"]
     )
-    assert ended_at >= datetime.fromisoformat(cr["spec"]["end"])
+    assert ended_at >= datetime.fromisoformat(end)
     wait_until(lambda: kube.read_deployment(kube_namespace, name) is None, 20, 0.2, "teardown")
     assert kube.read_service(kube_namespace, name) is None
     # the worker got its SIGTERM and ended the event itself, once
@@ -205,10 +225,10 @@ def test_a_restarted_operator_catches_up(
     operator, _ = live_operator(
         run_operator, callback_receiver, node_selector=KWOK_NODE, tolerations=KWOK_TOLERATION
     )
-    name = make_event(live_crd, kube_namespace, tmp_path, start=6, end=40)
+    name = make_event(live_crd, kube_namespace, tmp_path, start=3600, end=7200)
     wait_until(lambda: state(kube, kube_namespace, name) == "Scheduled", 15, 0.2, "Scheduled")
     operator.stop()
-    time.sleep(8)  # the start passes while the operator is down
+    move(kube, kube_namespace, name, "start")  # the start passes while the operator is down
     assert kube.read_deployment(kube_namespace, name) is None
     started = time.monotonic()
     operator.start()
@@ -220,10 +240,7 @@ def test_a_restarted_operator_catches_up(
     operator.stop()
     missed = make_event(live_crd, kube_namespace, tmp_path, start=-60, end=-30)
     spec = kube.read_liveevent(kube_namespace, name)["spec"]
-    kube.patch_liveevent(  # the running event's end passes too
-        kube_namespace, name, {"spec": {"end": _rfc3339(datetime.now(UTC) + timedelta(seconds=2))}}
-    )
-    time.sleep(3)
+    move(kube, kube_namespace, name, "end")  # the running event's end passes too
     assert kube.read_deployment(kube_namespace, name)  # nobody tore it down yet
     operator.start()
     wait_until(lambda: state(kube, kube_namespace, name) == "Ended", 10, 0.1, "Ended at once")
@@ -254,8 +271,10 @@ def test_manual_start_and_stop_with_the_operators_own_account(
     )  # fmt: skip
     name = make_event(live_crd, kube_namespace, tmp_path, start=-5, end=300, autoStart=False)
     wait_until(lambda: state(kube, kube_namespace, name) == "Scheduled", 15, 0.2, "Scheduled")
-    time.sleep(2)
-    assert kube.read_deployment(kube_namespace, name) is None  # autoStart off: waits
+    # autoStart off: past its start, the timer waits (Scheduled), tick after tick
+    ticks = timer_runs(operator)
+    wait_until(lambda: timer_runs(operator) >= ticks + 2, 15, 0.2, "two more timer runs")
+    assert kube.read_deployment(kube_namespace, name) is None
     kube.patch_liveevent(kube_namespace, name, {"spec": {"desiredState": "Started"}})
     wait_until(lambda: state(kube, kube_namespace, name) == "Live", 30, 0.2, "Live")
     assert kube.read_service(kube_namespace, name)
@@ -282,7 +301,7 @@ def test_failures_are_reported_and_cleaned_up(
     # pods that can never be scheduled: the Deployment misses its progress deadline
     live_operator(
         run_operator, callback_receiver, node_selector=NOWHERE,
-        live_progress_deadline_seconds=10,
+        live_progress_deadline_seconds=600,
     )  # fmt: skip
     stuck = make_event(live_crd, kube_namespace, tmp_path, start=-1, end=300)
     # end before start: the schema takes it, the operator's model does not
@@ -294,6 +313,14 @@ def test_failures_are_reported_and_cleaned_up(
     assert "end must be after start" in cr["status"]["message"]
 
     wait_until(lambda: state(kube, kube_namespace, stuck) == "Starting", 15, 0.2, "Starting")
+    # the deadline comes when the test says (not racing the Starting state): shortened on
+    # the Deployment, whose controller re-checks its progress on the update
+    deployment = kube.read_deployment(kube_namespace, stuck)
+    assert deployment["spec"]["progressDeadlineSeconds"] == 600  # the operator's setting
+    kube._call(
+        kube._apps.patch_namespaced_deployment, stuck, kube_namespace,
+        {"spec": {"progressDeadlineSeconds": 1}},
+    )  # fmt: skip
     wait_until(lambda: state(kube, kube_namespace, stuck) == "Failed", 60, 0.5, "Failed")
     cr = kube.read_liveevent(kube_namespace, stuck)
     failed = next(c for c in cr["status"]["conditions"] if c["type"] == "Failed")
