@@ -124,11 +124,15 @@ class _Lease:
         if time.monotonic() >= self.renew_at:
             self.renew()
 
-    def renew(self, **fields) -> None:
+    def renew(self, *, release: bool = False, **fields) -> None:
+        """Compare-and-set: extend the lease (or, with ``release``, give it up) and store
+        ``fields``, in one UPDATE; UploadLocked when another writer holds the upload."""
         started = time.monotonic()
-        got = Upload.objects.filter(id=self.upload_id, lock_token=self.token).update(
-            locked_until=timezone.now() + timedelta(seconds=self.seconds), **fields
-        )
+        if release:
+            fields.update(lock_token="", locked_until=None)
+        else:
+            fields["locked_until"] = timezone.now() + timedelta(seconds=self.seconds)
+        got = Upload.objects.filter(id=self.upload_id, lock_token=self.token).update(**fields)
         if not got:
             raise UploadLocked(
                 "This request lost the upload to another one after stalling past its "
@@ -181,7 +185,7 @@ def upload_write(
     if upload.is_complete:
         raise InvalidState("This upload is complete.", code="upload_complete")
     token = _acquire(upload)
-    lease = _Lease(upload, token)
+    lease, released = _Lease(upload, token), False
     try:
         upload.refresh_from_db()
         if offset != upload.offset:
@@ -203,14 +207,16 @@ def upload_write(
             raise ChecksumMismatch(
                 f"The body's {checksum[0]} does not match Upload-Checksum; it was discarded."
             )
-        lease.renew(offset=offset + written, expires_at=_expiry())
+        lease.renew(offset=offset + written, expires_at=_expiry(), release=True)
+        released = True
         upload.refresh_from_db()
         if written != content_length:
             raise PodError(
                 "The body was cut short; the bytes received are kept.", code="incomplete_body"
             )
     finally:
-        _release(upload, token)
+        if not released:
+            _release(upload, token)
     if upload.offset == upload.length:
         upload_finish(upload=upload)
     return upload
