@@ -47,7 +47,8 @@ class StreamingBody:
     end of the body; it raises :class:`OSError` once the client is gone (disconnect, or
     a stall cut by :class:`BodyStallGuard`) — what a socket read does under WSGI. While
     the caller writes what it got, the loop already gathers the next :data:`PULL_BYTES`
-    (at most about two pulls are held in memory); one copy per byte (the join).
+    (at most about two pulls are held in memory). :meth:`read_parts` gives the pieces as
+    received, without joining them.
     """
 
     def __init__(self, receive, loop: asyncio.AbstractEventLoop) -> None:
@@ -81,7 +82,7 @@ class StreamingBody:
         if self._buffered < want and not self.finished.is_set():
             asyncio.run_coroutine_threadsafe(self._pull(want), self._loop).result()
 
-    def _take(self, size: int) -> bytes:
+    def _take(self, size: int) -> list[bytes]:
         parts, taken = [], 0
         while self._chunks and taken < size:
             chunk = self._chunks[0]
@@ -93,9 +94,13 @@ class StreamingBody:
                 self._chunks[0] = chunk[size - taken :]
                 taken = size
         self._buffered -= taken
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return parts
 
     def read(self, size: int = -1) -> bytes:
+        return b"".join(self.read_parts(size))
+
+    def read_parts(self, size: int = -1) -> list[bytes]:
+        """Like :meth:`read`, as the received pieces (no copy: for ``os.pwritev``)."""
         if size is None or size < 0:
             self._wait(2**62)
             size = self._buffered

@@ -172,14 +172,15 @@ def upload_write(
     """Write a request body at ``offset`` of the spool file, streaming it in
     :data:`CHUNK_SIZE` pieces (never the whole body in memory).
 
-    ``read(n)`` reads at most n bytes of the body (``b""`` at its end, OSError when the
-    client is gone); ``content_length`` is the body size in bytes; ``checksum`` is
-    (algorithm, digest) from Upload-Checksum. Raises OffsetMismatch (409), UploadLocked
-    (423: another writer holds the upload, or took it over while this one stalled past
-    ``UPLOAD_LOCK_SECONDS`` — then nothing more of this body is written),
-    PayloadTooLarge (413) when the body goes past Upload-Length, ChecksumMismatch (460;
-    the body is discarded). A body cut short keeps the bytes received (none when a
-    checksum was given). Finishing the upload probes the file: see :func:`upload_finish`.
+    ``read(n)`` reads at most n bytes of the body, as bytes or a list of bytes (``b""``
+    or ``[]`` at its end, OSError when the client is gone); ``content_length`` is the
+    body size in bytes; ``checksum`` is (algorithm, digest) from Upload-Checksum. Raises
+    OffsetMismatch (409), UploadLocked (423: another writer holds the upload, or took it
+    over while this one stalled past ``UPLOAD_LOCK_SECONDS`` — then nothing more of this
+    body is written), PayloadTooLarge (413) when the body goes past Upload-Length,
+    ChecksumMismatch (460; the body is discarded). A body cut short keeps the bytes
+    received (none when a checksum was given). Finishing the upload probes the file: see
+    :func:`upload_finish`.
     """
     upload_check_alive(upload)
     if upload.is_complete:
@@ -227,6 +228,21 @@ def _truncate(path: Path, size: int) -> None:
         fh.truncate(size)
 
 
+def _pwrite_all(fd: int, parts: list[bytes], position: int) -> int:
+    """Write ``parts`` one after the other at ``position`` (``pwritev``: no join);
+    returns the byte count."""
+    size = sum(map(len, parts))
+    if len(parts) > 512:  # pwritev takes at most IOV_MAX (1024 on Linux) buffers
+        parts = [b"".join(parts)]
+    done = os.pwritev(fd, parts, position) if parts else 0
+    if done < size:  # a short write (rare on regular files): the rest, piece by piece
+        rest = memoryview(b"".join(parts))[done:]
+        while rest:
+            step = os.pwrite(fd, rest, position + done)
+            rest, done = rest[step:], done + step
+    return size
+
+
 def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: int, hasher) -> int:
     """Copy the body to the spool file at explicit offsets (``os.pwrite``), checking the
     lease before each write; the offset is stored (after ``fdatasync``) every
@@ -243,14 +259,13 @@ def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: in
                 break
             if not chunk:
                 break
+            parts = chunk if isinstance(chunk, list) else [chunk]
             lease.keep()  # UploadLocked once another writer took over: nothing written
-            view, position = memoryview(chunk), offset + written
-            while view:
-                done = os.pwrite(fd, view, position)
-                view, position = view[done:], position + done
+            size = _pwrite_all(fd, parts, offset + written)
             if hasher is not None:
-                hasher.update(chunk)
-            written += len(chunk)
+                for part in parts:
+                    hasher.update(part)
+            written += size
             if hasher is None and (
                 written - synced_bytes >= SYNC_EVERY_BYTES
                 or time.monotonic() - synced_at >= SYNC_EVERY_SECONDS

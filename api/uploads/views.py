@@ -205,7 +205,8 @@ class TusUploadView(View):
             return services.upload_write(
                 upload=upload,
                 offset=offset,
-                read=request.read,
+                # ASGI (api.asgi.StreamingBody): the received pieces, written without a join
+                read=getattr(request._stream, "read_parts", request.read),
                 content_length=length,
                 checksum=checksum,
             )
