@@ -18,9 +18,11 @@ Two layers around Django's :class:`~django.core.handlers.asgi.ASGIHandler`:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import json
 import os
+from collections import deque
 
 import django
 from django.core.handlers.asgi import ASGIHandler
@@ -43,17 +45,22 @@ class StreamingBody:
 
     ``read(n)`` returns up to ``n`` bytes (all remaining with ``n`` < 0), ``b""`` at the
     end of the body; it raises :class:`OSError` once the client is gone (disconnect, or
-    a stall cut by :class:`BodyStallGuard`) — what a socket read does under WSGI.
+    a stall cut by :class:`BodyStallGuard`) — what a socket read does under WSGI. While
+    the caller writes what it got, the loop already gathers the next :data:`PULL_BYTES`
+    (at most about two pulls are held in memory). :meth:`read_parts` gives the pieces as
+    received, without joining them.
     """
 
     def __init__(self, receive, loop: asyncio.AbstractEventLoop) -> None:
         self._receive, self._loop = receive, loop
-        self._chunks: list[bytes] = []
+        self._chunks: deque[bytes] = deque()
         self._buffered = 0
+        self._prefetch: concurrent.futures.Future | None = None
         self.finished = asyncio.Event()  # the body ended (complete or cut)
         self.disconnected = False
 
     async def _pull(self, want: int) -> None:
+        """(loop) Receive messages until ``want`` bytes are held or the body ends."""
         while self._buffered < want and not self.finished.is_set():
             message = await self._receive()
             if message["type"] == "http.disconnect":
@@ -67,28 +74,53 @@ class StreamingBody:
             if not message.get("more_body", False):
                 self.finished.set()
 
-    def read(self, size: int = -1) -> bytes:
-        want = PULL_BYTES if size is None or size < 0 else size
+    def _wait(self, want: int) -> None:
+        """(thread) Until ``want`` bytes are held or the body ended; no pull runs after."""
+        if self._prefetch is not None:
+            self._prefetch.result()
+            self._prefetch = None
         if self._buffered < want and not self.finished.is_set():
-            target = max(want, PULL_BYTES) if size is None or size < 0 else want
-            asyncio.run_coroutine_threadsafe(self._pull(target), self._loop).result()
+            asyncio.run_coroutine_threadsafe(self._pull(want), self._loop).result()
+
+    def _take(self, size: int) -> list[bytes]:
+        parts, taken = [], 0
+        while self._chunks and taken < size:
+            chunk = self._chunks[0]
+            if taken + len(chunk) <= size:
+                parts.append(self._chunks.popleft())
+                taken += len(chunk)
+            else:
+                parts.append(chunk[: size - taken])
+                self._chunks[0] = chunk[size - taken :]
+                taken = size
+        self._buffered -= taken
+        return parts
+
+    def read(self, size: int = -1) -> bytes:
+        return b"".join(self.read_parts(size))
+
+    def read_parts(self, size: int = -1) -> list[bytes]:
+        """Like :meth:`read`, as the received pieces (no copy: for ``os.pwritev``)."""
         if size is None or size < 0:
-            while not self.finished.is_set():
-                asyncio.run_coroutine_threadsafe(self._pull(2**62), self._loop).result()
+            self._wait(2**62)
             size = self._buffered
+        else:
+            self._wait(size)
         if not self._buffered and self.disconnected:
             raise OSError("the client went away before the end of the body")
-        data = b"".join(self._chunks) if len(self._chunks) != 1 else self._chunks[0]
-        out, rest = data[:size], data[size:]
-        self._chunks = [rest] if rest else []
-        self._buffered = len(rest)
-        return out
+        data = self._take(size)
+        if not self.finished.is_set():  # gather the next piece while the caller writes
+            self._prefetch = asyncio.run_coroutine_threadsafe(self._pull(PULL_BYTES), self._loop)
+        return data
 
     def readable(self) -> bool:
         return True
 
     def close(self) -> None:
-        self._chunks, self._buffered = [], 0
+        if self._prefetch is not None:
+            self._prefetch.cancel()
+        self._chunks.clear()
+        self._buffered = 0
 
 
 def _header(scope, name: bytes) -> bytes:
@@ -173,7 +205,8 @@ class BodyStallGuard:
             if state["body_done"]:
                 return await receive()  # after the body: only a disconnect comes
             try:
-                message = await asyncio.wait_for(receive(), self.stall_seconds)
+                async with asyncio.timeout(self.stall_seconds):  # no task per message
+                    message = await receive()
             except TimeoutError:
                 state["stalled"] = True
                 return {"type": "http.disconnect"}

@@ -124,11 +124,15 @@ class _Lease:
         if time.monotonic() >= self.renew_at:
             self.renew()
 
-    def renew(self, **fields) -> None:
+    def renew(self, *, release: bool = False, **fields) -> None:
+        """Compare-and-set: extend the lease (or, with ``release``, give it up) and store
+        ``fields``, in one UPDATE; UploadLocked when another writer holds the upload."""
         started = time.monotonic()
-        got = Upload.objects.filter(id=self.upload_id, lock_token=self.token).update(
-            locked_until=timezone.now() + timedelta(seconds=self.seconds), **fields
-        )
+        if release:
+            fields.update(lock_token="", locked_until=None)
+        else:
+            fields["locked_until"] = timezone.now() + timedelta(seconds=self.seconds)
+        got = Upload.objects.filter(id=self.upload_id, lock_token=self.token).update(**fields)
         if not got:
             raise UploadLocked(
                 "This request lost the upload to another one after stalling past its "
@@ -168,20 +172,21 @@ def upload_write(
     """Write a request body at ``offset`` of the spool file, streaming it in
     :data:`CHUNK_SIZE` pieces (never the whole body in memory).
 
-    ``read(n)`` reads at most n bytes of the body (``b""`` at its end, OSError when the
-    client is gone); ``content_length`` is the body size in bytes; ``checksum`` is
-    (algorithm, digest) from Upload-Checksum. Raises OffsetMismatch (409), UploadLocked
-    (423: another writer holds the upload, or took it over while this one stalled past
-    ``UPLOAD_LOCK_SECONDS`` — then nothing more of this body is written),
-    PayloadTooLarge (413) when the body goes past Upload-Length, ChecksumMismatch (460;
-    the body is discarded). A body cut short keeps the bytes received (none when a
-    checksum was given). Finishing the upload probes the file: see :func:`upload_finish`.
+    ``read(n)`` reads at most n bytes of the body, as bytes or a list of bytes (``b""``
+    or ``[]`` at its end, OSError when the client is gone); ``content_length`` is the
+    body size in bytes; ``checksum`` is (algorithm, digest) from Upload-Checksum. Raises
+    OffsetMismatch (409), UploadLocked (423: another writer holds the upload, or took it
+    over while this one stalled past ``UPLOAD_LOCK_SECONDS`` — then nothing more of this
+    body is written), PayloadTooLarge (413) when the body goes past Upload-Length,
+    ChecksumMismatch (460; the body is discarded). A body cut short keeps the bytes
+    received (none when a checksum was given). Finishing the upload probes the file: see
+    :func:`upload_finish`.
     """
     upload_check_alive(upload)
     if upload.is_complete:
         raise InvalidState("This upload is complete.", code="upload_complete")
     token = _acquire(upload)
-    lease = _Lease(upload, token)
+    lease, released = _Lease(upload, token), False
     try:
         upload.refresh_from_db()
         if offset != upload.offset:
@@ -203,14 +208,16 @@ def upload_write(
             raise ChecksumMismatch(
                 f"The body's {checksum[0]} does not match Upload-Checksum; it was discarded."
             )
-        lease.renew(offset=offset + written, expires_at=_expiry())
+        lease.renew(offset=offset + written, expires_at=_expiry(), release=True)
+        released = True
         upload.refresh_from_db()
         if written != content_length:
             raise PodError(
                 "The body was cut short; the bytes received are kept.", code="incomplete_body"
             )
     finally:
-        _release(upload, token)
+        if not released:
+            _release(upload, token)
     if upload.offset == upload.length:
         upload_finish(upload=upload)
     return upload
@@ -219,6 +226,21 @@ def upload_write(
 def _truncate(path: Path, size: int) -> None:
     with open(path, "r+b") as fh:
         fh.truncate(size)
+
+
+def _pwrite_all(fd: int, parts: list[bytes], position: int) -> int:
+    """Write ``parts`` one after the other at ``position`` (``pwritev``: no join);
+    returns the byte count."""
+    size = sum(map(len, parts))
+    if len(parts) > 512:  # pwritev takes at most IOV_MAX (1024 on Linux) buffers
+        parts = [b"".join(parts)]
+    done = os.pwritev(fd, parts, position) if parts else 0
+    if done < size:  # a short write (rare on regular files): the rest, piece by piece
+        rest = memoryview(b"".join(parts))[done:]
+        while rest:
+            step = os.pwrite(fd, rest, position + done)
+            rest, done = rest[step:], done + step
+    return size
 
 
 def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: int, hasher) -> int:
@@ -237,14 +259,13 @@ def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: in
                 break
             if not chunk:
                 break
+            parts = chunk if isinstance(chunk, list) else [chunk]
             lease.keep()  # UploadLocked once another writer took over: nothing written
-            view, position = memoryview(chunk), offset + written
-            while view:
-                done = os.pwrite(fd, view, position)
-                view, position = view[done:], position + done
+            size = _pwrite_all(fd, parts, offset + written)
             if hasher is not None:
-                hasher.update(chunk)
-            written += len(chunk)
+                for part in parts:
+                    hasher.update(part)
+            written += size
             if hasher is None and (
                 written - synced_bytes >= SYNC_EVERY_BYTES
                 or time.monotonic() - synced_at >= SYNC_EVERY_SECONDS

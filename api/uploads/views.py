@@ -31,6 +31,7 @@ from api.core.errors import (
     CsrfFailed,
     NotAuthenticated,
     NotFound,
+    PermissionDenied,
     PodError,
     ValidationFailed,
 )
@@ -38,7 +39,7 @@ from api.core.parsing import parse_uint
 from api.core.ratelimit import enforce
 from api.uploads import services
 from api.uploads.models import Upload
-from api.videos.selectors import video_get_editable
+from api.videos.selectors import can_edit, video_get_editable
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
@@ -178,13 +179,14 @@ class TusUploadView(View):
 
     def _upload(self, request: HttpRequest, upload_id: UUID) -> Upload:
         """The upload, for its creator (or staff) while they may still change its video:
-        NotFound (404) otherwise, or PermissionDenied (403) when they may see the video
-        but no longer change it (e.g. a co-owner removed since the upload began)."""
+        NotFound (404) otherwise, or PermissionDenied (403) when they could change it but
+        no longer (e.g. a co-owner removed since the upload began)."""
         user = self._user(request)
         upload = Upload.objects.select_related("video").filter(id=upload_id).first()
         if upload is None or not (user.is_staff or upload.owner_id == user.id):
             raise NotFound("No such upload.", code="upload_not_found")
-        upload.video = video_get_editable(video_id=upload.video_id, user=user)
+        if not can_edit(user, upload.video):  # the selectors' rule, without video_get's joins
+            raise PermissionDenied("Only the owners of this video may upload its source.")
         return upload
 
     @staticmethod
@@ -203,7 +205,8 @@ class TusUploadView(View):
             return services.upload_write(
                 upload=upload,
                 offset=offset,
-                read=request.read,
+                # ASGI (api.asgi.StreamingBody): the received pieces, written without a join
+                read=getattr(request._stream, "read_parts", request.read),
                 content_length=length,
                 checksum=checksum,
             )
