@@ -201,6 +201,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         405,
         "The method is not allowed on this URL (the message lists the allowed ones).",
     ),
+    # 408
+    "request_timeout": (
+        408,
+        "The request's headers, or its body between two chunks, stalled; the connection is "
+        "closed (REQUEST_HEADER_TIMEOUT_SECONDS, UPLOAD_BODY_STALL_SECONDS).",
+    ),
     # 409
     "conflict": (409, "Conflicts with the current state of the resource."),
     "invalid_state": (

@@ -72,6 +72,24 @@ def test_every_code_given_in_the_source_is_in_the_table():
     assert not wrong
 
 
+#: ``"code": "x"`` written out as JSON or a dict literal (the ASGI layers answer before
+#: Django: api/serving.py's header timeout, api/asgi.py's body stall guard)
+_JSON_CODE = re.compile(r"""["']code["']\s*:\s*["']([a-z_]+)["']""")
+
+
+def test_codes_written_as_json_in_the_server_layers_are_in_the_table():
+    written = {
+        (code, str(path.relative_to(ROOT)))
+        for path in sorted((ROOT / "api").rglob("*.py"))
+        for code in _JSON_CODE.findall(path.read_text())
+    }
+    assert ("request_timeout", "api/serving.py") in written  # the scan does see them
+    assert ("request_timeout", "api/asgi.py") in written
+    missing = sorted(f"{code} ({where})" for code, where in written if code not in ERROR_CODES)
+    assert not missing, f"add to api.core.errors.ERROR_CODES: {missing}"
+    assert ERROR_CODES["request_timeout"][0] == 408
+
+
 def test_fallback_codes_are_in_the_table():
     from api.core.envelope import _CODES
 
