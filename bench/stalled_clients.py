@@ -7,10 +7,11 @@ stalled connections on loopback (100 stopped in their headers, 100 in a body ann
 as 100 bytes with 6 sent). The stall timeouts are raised for the run so the stalled
 connections stay open throughout (in production they are cut after
 REQUEST_HEADER_TIMEOUT_SECONDS / UPLOAD_BODY_STALL_SECONDS). Prints p50/p99 in ms over
-a bounded number of requests, and the cost of the password hash alone (Django 5.2's
-PBKDF2-SHA256, 1,000,000 iterations), which bounds a login from below.
+a bounded number of requests, and the cost of the password hash alone, which bounds a
+login from below: the API's (Argon2id, m=19 MiB, t=2, p=1: ``api.accounts.hashers``) and,
+for comparison, Django 5.2's default PBKDF2-SHA256 at 1,000,000 iterations.
 
-Target: p99 < 200 ms (/healthz; a login only where the hash alone allows it).
+Target: p99 < 200 ms (/healthz and a login).
 
 Usage: ``.venv/bin/python bench/stalled_clients.py [--size-mib 1024] [--stalled 200]``
 """
@@ -38,6 +39,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 from demo import free_port, start_server, wait_until_up  # noqa: E402
 from upload_rss import new_video, prepare_database  # noqa: E402
+
+from api.accounts.hashers import OwaspArgon2PasswordHasher  # noqa: E402
 
 HEALTHZ_REQUESTS, LOGIN_REQUESTS = 200, 20
 
@@ -107,7 +110,11 @@ def main() -> None:
 
     started = time.perf_counter()
     hashlib.pbkdf2_hmac("sha256", b"bench-pw", b"saltsaltsaltsalt", 1_000_000)
-    hash_seconds = time.perf_counter() - started
+    pbkdf2_seconds = time.perf_counter() - started
+    hasher = OwaspArgon2PasswordHasher()
+    started = time.perf_counter()
+    hasher.verify("bench-pw", hasher.encode("bench-pw", hasher.salt()))
+    argon2_seconds = (time.perf_counter() - started) / 2  # a hash, then a verification
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -161,12 +168,15 @@ def main() -> None:
             server.wait(timeout=40)
             shutil.rmtree(tmp / "var", ignore_errors=True)
 
-    print(f"password hash alone (PBKDF2-SHA256, 1,000,000 iterations): {hash_seconds * 1e3:.0f} ms")
+    print(
+        f"password hash alone: Argon2id m=19 MiB t=2 p=1 {argon2_seconds * 1e3:.0f} ms "
+        f"(PBKDF2-SHA256 1,000,000 iterations: {pbkdf2_seconds * 1e3:.0f} ms)"
+    )
     for phase, result in figures.items():
         print(f"-- {phase}, during a {args.size_mib} MiB tus upload")
         print(f"   GET /healthz          {percentiles(result['healthz'])}")
         print(f"   POST token/pair login {percentiles(result['login'])}")
-    print("target: p99 < 200 ms; a login cannot beat its password hash")
+    print("target: p99 < 200 ms")
 
 
 if __name__ == "__main__":
