@@ -6,6 +6,7 @@ helm and kubectl are the binaries of the test control plane (``tests/kube``)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podv5_operator.config import OperatorConfig
+from podv5_operator.config import LiveConfig, OperatorConfig
 
 pytestmark = pytest.mark.kube
 
@@ -66,7 +67,13 @@ def test_helm_lint_strict(control_plane, values):
 
 
 def test_schema_is_strict(control_plane):
-    for bad in ("bogus=1", "api.bogus=1", "api.resources.requests.gpu=1", "operator.config.x=1"):
+    for bad in (
+        "bogus=1",
+        "api.bogus=1",
+        "api.resources.requests.gpu=1",
+        "operator.config.x=1",
+        "operator.config.live.x=1",
+    ):
         result = control_plane.helm("template", "pod-v5", str(CHART), "--set", bad, check=False)
         assert result.returncode != 0 and "not allowed" in result.stderr, (bad, result.stderr)
 
@@ -186,7 +193,9 @@ def test_operator_settings(rendered, monkeypatch):
     assert env["CALLBACK_SIGNING_SECRET"]["secretKeyRef"]["name"] == callback_secret
     settings = {k: v for k, v in env.items() if k.startswith("MEDIA_OPERATOR_")}
     for key in settings:  # every variable is a real field (the config ignores unknown ones)
-        assert key.removeprefix("MEDIA_OPERATOR_").lower() in OperatorConfig.model_fields, key
+        field = key.removeprefix("MEDIA_OPERATOR_").lower()
+        live = field.startswith("live_") and field.removeprefix("live_") in LiveConfig.model_fields
+        assert field in OperatorConfig.model_fields or live, key
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
     config = OperatorConfig()
@@ -205,6 +214,137 @@ def test_operator_settings(rendered, monkeypatch):
     else:  # the operator's own defaults otherwise
         assert config.media_volume_claim is None and config.tolerations == []
         assert config.encoder_image == OperatorConfig.model_fields["encoder_image"].default
+
+
+# A value, different from the operator's default, for every field of the operator's config
+# (``live``: its LiveConfig's): set through operator.config.<camelCase> (.live.<camelCase>).
+OPERATOR_SAMPLES = {
+    "namespaces": ["media-a", "media-b"],
+    "encoder_image": "registry.example.org/pod-v5/worker:2.0",
+    "image_pull_policy": "Always",
+    "image_pull_secrets": ["registry-a", "registry-b"],
+    "active_deadline_seconds": 2592000,  # 30 days: no 2.592e+06 in the env
+    "backoff_limit": 5,
+    "ttl_seconds_after_finished": 600,
+    "cpu_request": "500m",
+    "cpu_limit": "3",
+    "memory_request": "512Mi",
+    "memory_limit": "6Gi",
+    "scratch_size_limit": "40Gi",
+    "scratch_mount_path": "/work",
+    "run_as_user": 20001,
+    "run_as_group": 20002,
+    "fs_group": 20003,
+    "worker_env_secret": "worker-env",
+    "node_selector": {"pool": "encode"},
+    "tolerations": [{"key": "encode", "operator": "Exists", "effect": "NoSchedule"}],
+    "termination_grace_seconds": 45,
+    "api_callback_url": "https://pod.example.org/api/v1/callbacks/operator",
+    "callback_timeout": 5.5,
+    "callback_retry_delay": 1.5,
+    "callback_retry_max_delay": 120.0,
+    "cancel_timeout": 900.0,
+    "worker_limit": 20,
+    "handler_threads": 8,
+    "posting_level": "WARNING",
+    "watch_server_timeout": 600,
+    "watch_client_timeout": 630.5,
+    "api_request_timeout": 15.0,
+    "peering_name": "pod-v5",
+}
+LIVE_SAMPLES = {
+    "ingest_port": 1936,
+    "health_port": 8082,
+    "service_type": "LoadBalancer",
+    "termination_grace_seconds": 300,
+    "progress_deadline_seconds": 600,
+    "cpu_request": "500m",
+    "cpu_limit": "4",
+    "memory_request": "512Mi",
+    "memory_limit": "2Gi",
+    "timer_interval": 0.5,
+}
+# the fields the chart sets from its other values: (values path, value)
+FROM_CHART_VALUES = {
+    "service_account_name": ("encoder.serviceAccount.name", "media-encoder"),
+    "callback_secret_name": ("callback.secretName", "media-callback"),
+    "callback_secret_key": ("callback.secretKey", "signing-key"),
+    "callback_signing_secret": ("callback.signingSecret", "whsec_c2VjcmV0LXNlY3JldA=="),
+    "media_volume_claim": ("media.existingClaim", "media-claim"),
+    "media_mount_path": ("media.mountPath", "/srv/media"),
+    "worker_log_format": ("observability.logFormat", "text"),
+    "metrics_port": ("observability.metrics.operatorPort", 9200),
+}
+
+
+def camel(field: str) -> str:
+    first, *rest = field.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+def plain(value):
+    """A config value as the chart's values give it (URLs and secrets as text)."""
+    if hasattr(value, "get_secret_value"):
+        return value.get_secret_value()
+    if hasattr(value, "unicode_string"):
+        return value.unicode_string()
+    return value
+
+
+def test_every_operator_setting_can_be_set_through_the_chart(control_plane, tmp_path, monkeypatch):
+    """Each field of OperatorConfig (and of its live LiveConfig) set in the chart's values
+    reaches the operator's env under its MEDIA_OPERATOR_* name and parses back to it."""
+    fields = set(OperatorConfig.model_fields) - {"live"}
+    missing = fields - set(OPERATOR_SAMPLES) - set(FROM_CHART_VALUES)
+    assert not missing, f"settings with no chart value: {sorted(missing)}"
+    assert not set(LiveConfig.model_fields) - set(LIVE_SAMPLES)
+    values: dict = {"operator": {"config": {camel(f): v for f, v in OPERATOR_SAMPLES.items()}}}
+    values["operator"]["config"]["live"] = {camel(f): v for f, v in LIVE_SAMPLES.items()}
+    for path, value in FROM_CHART_VALUES.values():
+        *parents, leaf = path.split(".")
+        node = values
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value
+    values_file = tmp_path / "values.yaml"
+    values_file.write_text(yaml.safe_dump(values))
+    docs = objects(render(control_plane, values_file))
+    (container,) = one(docs, "Deployment", "pod-v5-operator")["spec"]["template"]["spec"][
+        "containers"
+    ]
+    secrets = {d["metadata"]["name"]: d["data"] for d in by_kind(docs, "Secret")}
+    env = {}
+    for name, value in env_of(container).items():
+        if isinstance(value, dict):  # a secretKeyRef to a Secret of the chart
+            ref = value["secretKeyRef"]
+            value = base64.b64decode(secrets[ref["name"]][ref["key"]]).decode()
+        env[name] = value
+    for name in list(os.environ):
+        if name.startswith("MEDIA_OPERATOR_") or name == "CALLBACK_SIGNING_SECRET":
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = OperatorConfig()
+
+    for field, info in OperatorConfig.model_fields.items():
+        if field == "live":
+            continue
+        if field in FROM_CHART_VALUES:
+            expected = FROM_CHART_VALUES[field][1]
+        else:
+            expected = OPERATOR_SAMPLES[field]
+        assert expected != plain(info.get_default(call_default_factory=True)), field
+        names = [f"MEDIA_OPERATOR_{field.upper()}"]
+        if info.validation_alias is not None:
+            names = list(info.validation_alias.choices)
+        assert any(name in env for name in names), (field, names)
+        assert plain(getattr(config, field)) == expected, field
+    for field, info in LiveConfig.model_fields.items():
+        assert LIVE_SAMPLES[field] != info.default, field
+        assert f"MEDIA_OPERATOR_LIVE_{field.upper()}" in env, field
+        assert getattr(config.live, field) == LIVE_SAMPLES[field], field
+    assert env["MEDIA_OPERATOR_LIVE_SERVICE_TYPE"] == "LoadBalancer"
+    assert env["MEDIA_OPERATOR_ACTIVE_DEADLINE_SECONDS"] == "2592000"
 
 
 def test_api_settings(rendered):

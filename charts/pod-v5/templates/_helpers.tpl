@@ -195,3 +195,21 @@ LOG_LEVEL: {{ .Values.api.config.logLevel | quote }}
   emptyDir: {}
 {{- end }}
 {{- end -}}
+
+{{/*
+One operator.config value as a MEDIA_OPERATOR_* variable: imagePullSecrets comma-separated,
+other lists and maps as JSON, whole numbers without an exponent (values files give numbers
+as float64: 2592000 would print as 2.592e+06), the rest as text.
+*/}}
+{{- define "pod-v5.operatorEnvValue" -}}
+{{- $value := .value -}}
+{{- if and (kindIs "slice" $value) (eq .key "imagePullSecrets") -}}
+{{- join "," $value -}}
+{{- else if or (kindIs "slice" $value) (kindIs "map" $value) -}}
+{{- toJson $value -}}
+{{- else if and (kindIs "float64" $value) (eq $value (floor $value)) -}}
+{{- printf "%d" (int64 $value) -}}
+{{- else -}}
+{{- toString $value -}}
+{{- end -}}
+{{- end -}}
