@@ -231,6 +231,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "event_over": (409, "The live event's end has passed."),
     "not_live": (409, "The live event is not live."),
     "ingest_busy": (409, "The live event's ingest is already in use."),
+    "live_unsupported_storage": (
+        409,
+        "Starting a live event with STORAGE_BACKEND=s3: the live worker needs local storage.",
+    ),
     # 410 to 416
     "gone": (410, "This resource is gone."),
     "upload_expired": (

@@ -84,7 +84,8 @@ def delete_event(request, event_id: UUID):
 @router.post("/events/{uuid:event_id}/start", response=LiveEventOut, auth=auth_required)
 def start_event(request, event_id: UUID):
     """Start now (owners, staff): ``starting``, then ``live`` once the ingest listens.
-    Not scheduled, or its end passed: 409."""
+    Not scheduled, or its end passed: 409. With S3 media storage: 409
+    `live_unsupported_storage` (the live worker needs local storage), the event unchanged."""
     event = selectors.live_event_get_editable(event_id=event_id, user=request.auth)
     services.live_event_start(event=event)
     return _out(request, event_id)

@@ -202,6 +202,18 @@ def live_event_delete(*, event: LiveEvent) -> None:
         transaction.on_commit(lambda: storage.delete_prefix(prefix))
 
 
+def _check_storage() -> None:
+    """The live worker writes its HLS and recording into a folder (a ``file://`` output,
+    ``podv5_contract.live_worker.LiveSpec``): with S3 storage it cannot run. Checked before
+    anything changes, so a refused start leaves the event as it was."""
+    if storage.is_s3():
+        raise Conflict(
+            "Live events need local media storage: the live worker writes its HLS and "
+            "recording to the media volume, and STORAGE_BACKEND=s3 is not supported for live.",
+            code="live_unsupported_storage",
+        )
+
+
 @transaction.atomic
 def live_event_start(*, event: LiveEvent) -> LiveEvent:
     """Start a scheduled event now: ``starting``, then its worker is launched (after
@@ -211,6 +223,7 @@ def live_event_start(*, event: LiveEvent) -> LiveEvent:
         raise InvalidState(f"The event is {event.state}: it cannot start.")
     if event.end <= timezone.now():
         raise InvalidState("The event's end has passed.", code="event_over")
+    _check_storage()
     event.state, event.started_at = LiveState.STARTING, timezone.now()
     event.error_code = event.error_message = ""
     event.save(update_fields=["state", "started_at", "error_code", "error_message", "updated_at"])
@@ -423,6 +436,9 @@ def live_tick(*, now: datetime | None = None) -> dict:
             started.append(event.id)
         except InvalidState:
             pass
+        except Conflict as exc:  # it can never start here: failed, not retried each tick
+            live_event_fail(event_id=event.id, code=exc.code, message=exc.message)
+            failed.append(event.id)
     for event in LiveEvent.objects.filter(state__in=ACTIVE, end__lte=now):
         try:
             live_event_stop(event=event)

@@ -225,3 +225,46 @@ def test_live_tick_starts_due_events_and_ends_past_ones(
     states = {e.title: e.state for e in LiveEvent.objects.all()}
     assert states == {"due": "starting", "manual": "scheduled", "past": "ended"}
     assert due.pk and manual.pk and past.pk
+
+
+def test_live_start_with_s3_storage_and_local_worker_is_refused_before_commit(
+    alice, settings, django_capture_on_commit_callbacks
+):
+    """The local live worker writes to a folder (file:// output): with S3 storage a start
+    answers 409 live_unsupported_storage and the event stays scheduled, nothing launched
+    (it used to answer 200 `starting`, then fail after commit on the worker's spec)."""
+    settings.ENCODING_BACKEND = "local"
+    event = create(alice)
+    settings.STORAGE_BACKEND, settings.S3_BUCKET = "s3", "pod-media"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = alice.post_json(f"/api/v1/live/events/{event['id']}/start", {})
+    assert response.status_code == 409, response.content
+    (error,) = response.json()["errors"]
+    assert error["code"] == "live_unsupported_storage"
+    assert "STORAGE_BACKEND=s3" in error["message"]
+    assert callbacks == []
+    after = alice.get(f"/api/v1/live/events/{event['id']}").json()["data"]
+    assert after["state"] == "scheduled" and after["error"] is None
+
+
+def test_live_tick_fails_a_due_event_it_cannot_start_on_s3_storage(
+    alice, user, settings, django_capture_on_commit_callbacks
+):
+    """The scheduler meets the same refusal: the due event fails with the code (shown on
+    the event), rather than the tick crashing or retrying it forever."""
+    from django.core.management import call_command
+
+    from api.live.models import LiveEvent
+
+    settings.ENCODING_BACKEND = "local"
+    settings.STORAGE_BACKEND, settings.S3_BUCKET = "s3", "pod-media"
+    now = datetime.now(UTC)
+    due = LiveEvent.objects.create(
+        owner=user, title="due", start=now - timedelta(seconds=5), end=now + timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True) as launches:
+        call_command("live_tick")
+    assert launches == []
+    shown = alice.get(f"/api/v1/live/events/{due.id}").json()["data"]
+    assert shown["state"] == "failed"
+    assert shown["error"]["code"] == "live_unsupported_storage"
