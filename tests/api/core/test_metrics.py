@@ -3,8 +3,9 @@ would, and parsed with prometheus-client's own parser.
 
 - one process (the live test server): the latency histogram by route template, a tus
   upload's bytes, the uploads in flight, encoding jobs and callbacks;
-- gunicorn with two worker processes and ``api/gunicorn_conf.py``: the master serves the
-  sum of both workers on METRICS_PORT, and the API port does not serve metrics.
+- the API as production serves it (gunicorn, ``api/gunicorn_conf.py``, two uvicorn worker
+  processes of ``api.serving`` on ``api.asgi:application``): the master serves the sum of
+  both workers on METRICS_PORT, and the API port does not serve metrics.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -188,8 +190,9 @@ def _database_url() -> str:
 
 @pytest.fixture
 def gunicorn(transactional_db, tmp_path):
-    """The API as deployed: gunicorn, 2 worker processes, ``api/gunicorn_conf.py``, a
-    metrics port; on the test database."""
+    """The API as deployed (the Dockerfile's CMD, ``make serve``): gunicorn,
+    ``api/gunicorn_conf.py``, 2 uvicorn worker processes serving ``api.asgi``, a metrics
+    port; on the test database."""
     port, metrics_port = free_port(), free_port()
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
@@ -205,8 +208,9 @@ def gunicorn(transactional_db, tmp_path):
     }
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "api/gunicorn_conf.py",
-         "api.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--worker-class", "sync", "--log-level", "warning"],
+         "api.asgi:application", "--worker-class", "api.serving.UvicornWorker",
+         "--timeout", "30", "--graceful-timeout", "30", "--keep-alive", "5",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     base, metrics = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"
@@ -229,17 +233,29 @@ def test_gunicorn_workers_are_summed_on_the_metrics_port(gunicorn):
     before = scrape(metrics)
     url = urlparse(base)
     with socket.create_connection((url.hostname, url.port)) as held:
-        # a request whose headers are not finished keeps one (sync) worker busy...
+        # a request whose headers are not finished holds no worker (event loops)...
         held.sendall(f"GET /healthz HTTP/1.1\r\nHost: {url.netloc}\r\n".encode())
         time.sleep(0.5)
-        for _ in range(20):  # ...so the other worker answers these
+        for _ in range(20):  # ...the workers answer these meanwhile
             assert httpx.get(f"{base}/healthz").status_code == 200
-        held.sendall(b"Connection: close\r\n\r\n")  # now the first worker answers it
+        held.sendall(b"Connection: close\r\n\r\n")  # and then that one
         assert b" 200 " in held.recv(1024).split(b"\r\n")[0]
+    sent = 21
+
+    def healthz(_) -> int:  # a connection of its own: either worker may accept it
+        return httpx.get(f"{base}/healthz").status_code
+
+    # until both workers have answered some (which accepts a connection is the kernel's
+    # choice): concurrent requests, a bounded number
+    while len(list(multiproc.glob("histogram_*.db"))) < 2:
+        assert sent < 2000, "one worker answered every request"
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(healthz, range(40))) == {200}
+        sent += 40
     after = scrape(metrics)
     labels = {"route": "/healthz", "method": "GET", "status": "2xx"}
     name = "podv5_http_request_duration_seconds_count"
-    assert value(after, name, **labels) - value(before, name, **labels) == 21
+    assert value(after, name, **labels) - value(before, name, **labels) == sent
     # both workers' values are in the sum: one histogram file per worker process
     files = sorted(p.name for p in multiproc.glob("*.db"))
     assert len([f for f in files if f.startswith("histogram_")]) == 2, files
