@@ -1,4 +1,6 @@
-"""WSGI entry point (gunicorn ``api.wsgi:application``)."""
+"""WSGI entry point (``WSGI_APPLICATION``): what ``manage.py runserver`` serves. The API
+is served in production by ``api.asgi:application`` (gunicorn + uvicorn workers, see
+:mod:`api.serving`)."""
 
 import os
 

@@ -3,8 +3,9 @@
 Seeds a PostgreSQL database (default ``podv5_bench`` on the dev cluster) with 10,000
 videos (bulk-created, with 100 owners, 50 channels, 300 tags, types, disciplines and
 an encoding job each; the bench user owns or co-owns 2,000 of them), serves the
-project under gunicorn on loopback, and loads, with ``wrk`` at 32 concurrent
-connections:
+project as production does (gunicorn, uvicorn workers of ``api.serving`` on
+``api.asgi:application``) on loopback — both sides through the same server — and loads,
+with ``wrk`` at 32 concurrent connections:
 
 - the API: ``GET /api/v1/videos?limit=20`` (Django Ninja: auth, filters, keyset page,
   ``VideoOut`` schema, envelope);
@@ -167,7 +168,6 @@ def main() -> None:
     parser.add_argument("--db-url", default="postgres://postgres@127.0.0.1:54330/podv5_bench")
     parser.add_argument("--duration", type=int, default=30, help="seconds per side")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=5, help="alternating runs of each")
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
@@ -207,9 +207,10 @@ def main() -> None:
     port = 8000 + os.getpid() % 1000
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "api.wsgi:application",
+            sys.executable, "-m", "gunicorn", "api.asgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-            "--worker-class", "gthread", "--threads", str(args.threads),
+            "--worker-class", "api.serving.UvicornWorker", "--timeout", "30",
+            "--keep-alive", "5",
             "--chdir", str(ROOT), "--log-level", "warning",
         ],
         cwd=ROOT,
@@ -232,7 +233,7 @@ def main() -> None:
             f"{total} videos; the bench user's list holds {api['count']}; "
             f"{CONNECTIONS} connections, {args.duration} s per side in {args.rounds} "
             f"alternating rounds, gunicorn "
-            f"{args.workers} workers x {args.threads} threads, {os.cpu_count()} CPUs"
+            f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs"
         )
         # alternate short runs, so that the load of other processes on the machine
         # weighs on both sides alike

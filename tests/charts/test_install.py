@@ -6,7 +6,7 @@ uninstall`` (CRDs, the EncodingJob and the hooks' Secrets stay).
 
 The chart is installed unmodified, with values only. Every pod runs on the pod runner
 (``tests/kube``): the image is ignored and the container's command runs from this
-virtual environment — the API pod runs ``gunicorn api.wsgi:application`` from source, the
+virtual environment — the API pod runs ``gunicorn api.asgi:application`` from source, the
 operator pod ``media-operator`` (kopf), the migration Job ``python -m django migrate``, the
 encode Job ``media-encode``; each pod with a ServiceAccount token talks to the apiserver
 as that ServiceAccount (the chart's RBAC applies). What differs from a cluster, in values:

@@ -44,7 +44,7 @@ class Assets(HTMLParser):
 
 @pytest.fixture(params=["0", "1"], ids=["image-cmd", "embedded-debug"])
 def gunicorn_api(request, tmp_path):
-    """The API under the api image's CMD (gunicorn, gthread) on a free port."""
+    """The API under the api image's CMD (gunicorn, uvicorn workers) on a free port."""
     port = free_port()
     argv = command("api", "CMD", 8000, port)
     argv = [a.replace("--worker-tmp-dir=/tmp", f"--worker-tmp-dir={tmp_path}") for a in argv]
