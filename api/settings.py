@@ -170,9 +170,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # several threads (server + local encoding pool) write: wait instead of failing
+    # several threads (server + local encoding pool) write: wait instead of failing.
+    # WAL with synchronous=NORMAL: a commit appends to the WAL without an fsync (a power
+    # loss may undo the last commits, never corrupt the file; a process crash loses none)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # a file, not shared-cache memory: the live server and encoding threads write too
@@ -275,6 +281,15 @@ UPLOAD_LOCK_SECONDS = env_float("UPLOAD_LOCK_SECONDS", 30, minimum=0)
 #: a request body that sends nothing for this long is cut: 408, the connection closed, a
 #: tus PATCH keeps the bytes that arrived (ASGI, api/asgi.py); below UPLOAD_LOCK_SECONDS
 UPLOAD_BODY_STALL_SECONDS = env_float("UPLOAD_BODY_STALL_SECONDS", 20, minimum=0)
+#: when upload bytes are forced to disk (fdatasync) before their offset is stored:
+#: "always" (every stored offset: a power loss never leaves an offset past the bytes on
+#: disk), "finish" (before the last byte is probed and stored; tusd never syncs) or
+#: "never". Without "always" a power loss (not a process crash: the page cache survives
+#: it) may leave a spool file shorter than its stored offset: the next PATCH then finds
+#: it, stores the file's size as the offset and answers 409, the client HEADs and resumes
+UPLOAD_FSYNC = env("UPLOAD_FSYNC", "finish")
+if UPLOAD_FSYNC not in ("always", "finish", "never"):
+    raise ImproperlyConfigured(f"UPLOAD_FSYNC={UPLOAD_FSYNC!r}: 'always', 'finish' or 'never'")
 #: a connection that has not sent a request's whole header block this long after it
 #: began is closed with 408 (the uvicorn worker of api/serving.py), seconds
 REQUEST_HEADER_TIMEOUT_SECONDS = env_float("REQUEST_HEADER_TIMEOUT_SECONDS", 10, minimum=0)

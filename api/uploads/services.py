@@ -33,9 +33,9 @@ logger = logging.getLogger(__name__)
 
 #: bytes read from the body and written to the spool file at a time
 CHUNK_SIZE = 4 * 1024 * 1024
-#: persist the offset (after fdatasync; it also renews the lease) at least this often
-#: while streaming. The write lease lasts ``settings.UPLOAD_LOCK_SECONDS`` (a crashed
-#: writer frees it then).
+#: persist the offset (after fdatasync with ``UPLOAD_FSYNC=always``; it also renews the
+#: lease) at least this often while streaming. The write lease lasts
+#: ``settings.UPLOAD_LOCK_SECONDS`` (a crashed writer frees it then).
 SYNC_EVERY_BYTES = 16 * 1024 * 1024
 SYNC_EVERY_SECONDS = 5.0
 
@@ -168,6 +168,7 @@ def upload_write(
     read: Callable[[int], bytes],
     content_length: int,
     checksum: tuple[str, bytes] | None = None,
+    write_to: Callable | None = None,
 ) -> Upload:
     """Write a request body at ``offset`` of the spool file, streaming it in
     :data:`CHUNK_SIZE` pieces (never the whole body in memory).
@@ -178,7 +179,9 @@ def upload_write(
     OffsetMismatch (409), UploadLocked (423: another writer holds the upload, or took it
     over while this one stalled past ``UPLOAD_LOCK_SECONDS`` — then nothing more of this
     body is written), PayloadTooLarge (413) when the body goes past Upload-Length,
-    ChecksumMismatch (460; the body is discarded). A body cut short keeps the bytes
+    ChecksumMismatch (460; the body is discarded). ``write_to`` (optional, ASGI: see
+    :meth:`api.asgi.StreamingBody.write_to`) writes the body to the file itself, as it
+    arrives; ``read`` is then unused. A body cut short keeps the bytes
     received (none when a checksum was given). Finishing the upload probes the file: see
     :func:`upload_finish`.
     """
@@ -197,8 +200,9 @@ def upload_write(
             raise PayloadTooLarge(
                 "The body goes past Upload-Length.", code="upload_length_exceeded"
             )
+        _check_spool(upload, lease)
         hasher = hashlib.new(checksum[0]) if checksum else None
-        written = _stream(upload, lease, offset, read, content_length, hasher)
+        written = _stream(upload, lease, offset, read, content_length, hasher, write_to)
         metrics.TUS_RECEIVED_BYTES.inc(written)
         if hasher is not None and (written != content_length or hasher.digest() != checksum[1]):
             lease.keep()
@@ -223,6 +227,20 @@ def upload_write(
     return upload
 
 
+def _check_spool(upload: Upload, lease: _Lease) -> None:
+    """Unless every stored offset follows an fdatasync (``UPLOAD_FSYNC=always``), a power
+    loss may leave the spool file shorter than the stored offset: the offset becomes the
+    file's size and the client gets 409 (it asks HEAD and resumes from there)."""
+    size = os.stat(upload.spool_path).st_size
+    if size < upload.offset:
+        lease.keep()
+        lease.renew(offset=size)
+        logger.warning("upload %s: spool file shorter than its offset; now %d", upload.id, size)
+        raise OffsetMismatch(
+            f"Only {size} bytes of this upload were on disk; resume from Upload-Offset {size}."
+        )
+
+
 def _truncate(path: Path, size: int) -> None:
     with open(path, "r+b") as fh:
         fh.truncate(size)
@@ -243,15 +261,39 @@ def _pwrite_all(fd: int, parts: list[bytes], position: int) -> int:
     return size
 
 
-def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: int, hasher) -> int:
+def _stream(
+    upload: Upload, lease: _Lease, offset: int, read, content_length: int, hasher, write_to
+) -> int:
     """Copy the body to the spool file at explicit offsets (``os.pwrite``), checking the
-    lease before each write; the offset is stored (after ``fdatasync``) every
-    :data:`SYNC_EVERY_BYTES` or :data:`SYNC_EVERY_SECONDS`. Returns the bytes written."""
+    lease before each write; the offset is stored every :data:`SYNC_EVERY_BYTES` or
+    :data:`SYNC_EVERY_SECONDS`, after ``fdatasync`` with ``UPLOAD_FSYNC=always`` (the
+    final offset too). Returns the bytes written."""
     written, synced_bytes, synced_at = 0, 0, time.monotonic()
+    fsync = settings.UPLOAD_FSYNC == "always"
     fd = os.open(upload.spool_path, os.O_WRONLY)
     try:
         os.ftruncate(fd, offset)  # drop bytes past the stored offset (a crashed writer's)
         while written < content_length:
+            if write_to is not None:
+                lease.keep()  # UploadLocked once another writer took over: nothing written
+                # written as it arrives, until the lease's next renewal is due at most
+                size, ended = write_to(
+                    fd, offset + written, min(CHUNK_SIZE, content_length - written),
+                    lease.renew_at, hasher,
+                )  # fmt: skip
+                written += size
+                if ended and written < content_length:
+                    logger.info("upload %s: body cut short after %d bytes", upload.id, written)
+                    break
+                if hasher is None and (
+                    written - synced_bytes >= SYNC_EVERY_BYTES
+                    or time.monotonic() - synced_at >= SYNC_EVERY_SECONDS
+                ):
+                    if fsync:
+                        os.fdatasync(fd)
+                    lease.renew(offset=offset + written, expires_at=_expiry())
+                    synced_bytes, synced_at = written, time.monotonic()
+                continue
             try:
                 chunk = read(min(CHUNK_SIZE, content_length - written))
             except OSError:  # the client went away mid-body
@@ -270,10 +312,12 @@ def _stream(upload: Upload, lease: _Lease, offset: int, read, content_length: in
                 written - synced_bytes >= SYNC_EVERY_BYTES
                 or time.monotonic() - synced_at >= SYNC_EVERY_SECONDS
             ):
-                os.fdatasync(fd)
+                if fsync:
+                    os.fdatasync(fd)
                 lease.renew(offset=offset + written, expires_at=_expiry())
                 synced_bytes, synced_at = written, time.monotonic()
-        os.fdatasync(fd)
+        if fsync:
+            os.fdatasync(fd)
     finally:
         os.close(fd)
     return written
@@ -285,6 +329,12 @@ def upload_finish(*, upload: Upload) -> Upload:
     ``unsupported_media``, and UnsupportedMedia (415) raised."""
     from api.encoding.services import encoding_job_create
 
+    if settings.UPLOAD_FSYNC != "never":  # the bytes on disk before they become a source
+        fd = os.open(upload.spool_path, os.O_RDONLY)
+        try:
+            os.fdatasync(fd)
+        finally:
+            os.close(fd)
     try:
         check_media(upload.spool_path)
     except UnsupportedMedia as exc:

@@ -209,6 +209,8 @@ class TusUploadView(View):
                 read=getattr(request._stream, "read_parts", request.read),
                 content_length=length,
                 checksum=checksum,
+                # ASGI: the event loop writes each piece as it arrives (no hand-off per piece)
+                write_to=getattr(request._stream, "write_to", None),
             )
 
     # --- tus -----------------------------------------------------------------------------
