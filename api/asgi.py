@@ -27,6 +27,7 @@ import time
 from collections import deque
 
 import django
+from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
@@ -225,9 +226,62 @@ class PodASGIHandler(ASGIHandler):
                 await asyncio.Future()  # the view's answer ends the request
         return await super().listen_for_disconnect(receive)
 
+    async def __call__(self, scope, receive, send):
+        """Django's, but the request's thread (its sync code: middleware, view) comes from
+        :data:`_THREADS`, kept between requests with its database connections
+        (``CONN_MAX_AGE``): Django would start a thread per request, so a new connection
+        per request (a few ms of the fixed cost of each tus PATCH)."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        executor = _THREADS.acquire()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            _THREADS.release(executor)
+
     async def handle(self, scope, receive, send):
         _scope.set(scope)
         await super().handle(scope, receive, send)
+
+
+class _ThreadPool:
+    """Single-thread executors for requests (used on the event loop only): one per
+    request in flight (never a wait: a stalled upload holds its own), at most ``keep``
+    idle ones kept for the next requests; the others are retired after closing their
+    thread's database connections. An executor becomes idle once its thread is done
+    with the request (a cancelled request's sync code may still be running)."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep, self._idle = keep, []
+
+    def acquire(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._idle:
+            return self._idle.pop()
+        return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="request")
+
+    def release(self, executor: concurrent.futures.ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
+        if len(self._idle) >= self.keep:
+            from django.db import connections
+
+            executor.submit(connections.close_all)
+            executor.shutdown(wait=False)
+            return
+
+        def idle(_) -> None:
+            if not loop.is_closed():  # a stopping worker's last requests: just dropped
+                loop.call_soon_threadsafe(self._idle.append, executor)
+
+        executor.submit(_noop).add_done_callback(idle)
+
+
+def _noop() -> None:
+    pass
+
+
+#: idle request threads kept (and their database connections)
+_THREADS = _ThreadPool(keep=8)
 
 
 _scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("asgi_scope", default=None)

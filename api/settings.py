@@ -180,7 +180,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # kept by the request threads api.asgi reuses (one connection per thread)
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     # a file, not shared-cache memory: the live server and encoding threads write too
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
