@@ -35,10 +35,11 @@ install: $(VENV)/.synced
 
 # Every tool a test needs besides Python, built or fetched once into ~/.cache/pod-v5 (each
 # script returns at once when its cache is complete): a cold first run takes ~20-25 min on
-# 2 cores (Go >= 1.24 and node/npm needed). POD_NO_SKIPS=1: a skipped test fails the run
-# (tests/conftest.py), except PostgreSQL-only tests on SQLite, which it names.
+# 2 cores (Go >= 1.24 and node/npm needed). The suite runs on PostgreSQL, the production
+# engine: a throwaway cluster (scripts/with-postgres.sh; Debian's postgresql package) unless
+# DATABASE_URL names a server. POD_NO_SKIPS=1: a skipped test fails the run (tests/conftest.py).
 test: install test-assets
-	@POD_NO_SKIPS=1 $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@POD_NO_SKIPS=1 scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 lint: install

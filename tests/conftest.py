@@ -1,11 +1,10 @@
 """Shared fixtures: users and their tokens, an authenticated client, generated clips.
 
 A skipped test is a hidden failure: under ``make test`` (``POD_NO_SKIPS=1``) and in CI
-(``CI=true``) it is reported as a failure, with its reason. One exception outside CI: a
-test skipped because it needs PostgreSQL while the database is SQLite (the embedded
-default) is left skipped and named in the summary (CI runs on PostgreSQL, which it
-asserts). A plain ``pytest`` run keeps ordinary skips (a subset on a machine without the
-tools ``make test-assets`` provides).
+(``CI=true``) it is reported as a failure, with its reason. ``make test`` runs on
+PostgreSQL (a throwaway cluster, ``scripts/with-postgres.sh``), so the PostgreSQL-only
+tests run too; CI asserts the engine. A plain ``pytest`` run keeps ordinary skips (a
+subset on SQLite, or on a machine without the tools ``make test-assets`` provides).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from ninja_jwt.tokens import RefreshToken
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 NO_SKIPS = IN_CI or os.environ.get("POD_NO_SKIPS", "").lower() in ("1", "true")
-_NEEDS_POSTGRESQL = pytest.StashKey[list[str]]()
 
 #: fixtures for tests against a real Kubernetes control plane and a real S3 server (MinIO),
 #: both built from source
@@ -33,10 +31,6 @@ def pytest_sessionstart(session):
     if IN_CI:
         engine = settings.DATABASES["default"]["ENGINE"]
         assert "postgresql" in engine, f"CI must run on PostgreSQL (DATABASE_URL), not {engine}"
-
-
-def _on_postgresql() -> bool:
-    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 
 def _skip_reason(report) -> str:
@@ -53,9 +47,6 @@ def pytest_runtest_makereport(item, call):
     if not (NO_SKIPS and report.skipped) or hasattr(report, "wasxfail"):
         return
     reason = _skip_reason(report)
-    if not IN_CI and not _on_postgresql() and "PostgreSQL" in reason:
-        item.config.stash.setdefault(_NEEDS_POSTGRESQL, []).append(item.nodeid)
-        return
     where = "in CI" if IN_CI else "under `make test` (POD_NO_SKIPS=1)"
     report.outcome = "failed"
     report.longrepr = (
@@ -63,17 +54,6 @@ def pytest_runtest_makereport(item, call):
         "`make test-assets` builds or fetches every tool the suite needs (see the README's "
         "Tests section); a plain `pytest` run allows skips."
     )
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    needs = config.stash.get(_NEEDS_POSTGRESQL, [])
-    if needs:
-        engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        terminalreporter.write_line(
-            f"{len(needs)} test(s) need PostgreSQL and were skipped on {engine}: CI runs them; "
-            "here: `DATABASE_URL=postgres://user@host/db make test`",
-            yellow=True,
-        )
 
 
 @pytest.fixture(autouse=True)
