@@ -245,39 +245,69 @@ class PodASGIHandler(ASGIHandler):
         await super().handle(scope, receive, send)
 
 
+class _RequestThread(concurrent.futures.ThreadPoolExecutor):
+    """One thread for a request's sync code, which knows when it has nothing to run:
+    ``on_idle`` (set on the loop) is called, in the thread, once the last call
+    submitted has returned."""
+
+    def __init__(self) -> None:
+        super().__init__(1, thread_name_prefix="request")
+        self._count_lock = threading.Lock()
+        self.pending = 0
+        self.on_idle = None
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._count_lock:
+            self.pending += 1
+        return super().submit(self._run, fn, args, kwargs)
+
+    def _run(self, fn, args, kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._count_lock:
+                self.pending -= 1
+                callback = self.on_idle if not self.pending else None
+                if callback is not None:
+                    self.on_idle = None
+            if callback is not None:
+                callback()
+
+
 class _ThreadPool:
-    """Single-thread executors for requests (used on the event loop only): one per
-    request in flight (never a wait: a stalled upload holds its own), at most ``keep``
-    idle ones kept for the next requests; the others are retired after closing their
-    thread's database connections. An executor becomes idle once its thread is done
-    with the request (a cancelled request's sync code may still be running)."""
+    """Request threads (used on the event loop only): one per request in flight (never
+    a wait: a stalled upload holds its own), at most ``keep`` idle ones kept for the
+    next requests; the others are retired after closing their database connections.
+    A thread is idle once it is done with its request (the sync code of a request cut
+    by a disconnect may still be running after the request ended)."""
 
     def __init__(self, keep: int) -> None:
         self.keep, self._idle = keep, []
 
-    def acquire(self) -> concurrent.futures.ThreadPoolExecutor:
-        if self._idle:
-            return self._idle.pop()
-        return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="request")
+    def acquire(self) -> _RequestThread:
+        return self._idle.pop() if self._idle else _RequestThread()
 
-    def release(self, executor: concurrent.futures.ThreadPoolExecutor) -> None:
+    def release(self, executor: _RequestThread) -> None:
         loop = asyncio.get_running_loop()
-        if len(self._idle) >= self.keep:
-            from django.db import connections
 
-            executor.submit(connections.close_all)
-            executor.shutdown(wait=False)
-            return
-
-        def idle(_) -> None:
+        def later() -> None:
             if not loop.is_closed():  # a stopping worker's last requests: just dropped
-                loop.call_soon_threadsafe(self._idle.append, executor)
+                loop.call_soon_threadsafe(self._put, executor)
 
-        executor.submit(_noop).add_done_callback(idle)
+        with executor._count_lock:
+            if executor.pending:
+                executor.on_idle = later
+                return
+        self._put(executor)
 
+    def _put(self, executor: _RequestThread) -> None:
+        if len(self._idle) < self.keep:
+            self._idle.append(executor)
+            return
+        from django.db import connections
 
-def _noop() -> None:
-    pass
+        executor.submit(connections.close_all)
+        executor.shutdown(wait=False)
 
 
 #: idle request threads kept (and their database connections)

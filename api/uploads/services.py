@@ -141,16 +141,18 @@ class _Lease:
         self.renew_at = started + self.seconds / 2
 
 
-def _acquire(upload: Upload) -> str:
+def _acquire(upload: Upload, *, offset: int | None = None) -> str:
+    """Take the upload's lease (compare-and-set: free or lapsed), only while its stored
+    offset is ``offset`` and it is unfinished when ``offset`` is given; UploadLocked
+    otherwise."""
     token = secrets.token_hex(16)
     now = timezone.now()
-    got = (
-        Upload.objects.filter(id=upload.id)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(
-            lock_token=token,
-            locked_until=now + timedelta(seconds=float(settings.UPLOAD_LOCK_SECONDS)),
-        )
+    rows = Upload.objects.filter(id=upload.id)
+    if offset is not None:
+        rows = rows.filter(offset=offset, completed_at__isnull=True)
+    got = rows.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now)).update(
+        lock_token=token,
+        locked_until=now + timedelta(seconds=float(settings.UPLOAD_LOCK_SECONDS)),
     )
     if not got:
         raise UploadLocked()
@@ -188,10 +190,16 @@ def upload_write(
     upload_check_alive(upload)
     if upload.is_complete:
         raise InvalidState("This upload is complete.", code="upload_complete")
-    token = _acquire(upload)
+    try:  # usually the stored offset is the client's: then the lease is one UPDATE
+        token, current = _acquire(upload, offset=offset), True
+    except UploadLocked:  # held, or another offset: which one, and the row as it is now
+        token, current = _acquire(upload), False
     lease, released = _Lease(upload, token), False
     try:
-        upload.refresh_from_db()
+        if current:
+            upload.offset = offset  # what the compare-and-set found stored
+        else:
+            upload.refresh_from_db()
         if offset != upload.offset:
             raise OffsetMismatch(
                 f"Upload-Offset is {offset}; the stored offset is {upload.offset}."
@@ -212,9 +220,12 @@ def upload_write(
             raise ChecksumMismatch(
                 f"The body's {checksum[0]} does not match Upload-Checksum; it was discarded."
             )
-        lease.renew(offset=offset + written, expires_at=_expiry(), release=True)
+        expires_at = _expiry()
+        lease.renew(offset=offset + written, expires_at=expires_at, release=True)
         released = True
-        upload.refresh_from_db()
+        # the row as that UPDATE left it (no need to read it again)
+        upload.offset, upload.expires_at = offset + written, expires_at
+        upload.lock_token, upload.locked_until = "", None
         if written != content_length:
             raise PodError(
                 "The body was cut short; the bytes received are kept.", code="incomplete_body"
