@@ -287,11 +287,14 @@ def _stream(
         while written < content_length:
             if write_to is not None:
                 lease.keep()  # UploadLocked once another writer took over: nothing written
-                # written as it arrives, until the lease's next renewal is due at most
-                size, ended = write_to(
-                    fd, offset + written, min(CHUNK_SIZE, content_length - written),
-                    lease.renew_at, hasher,
-                )  # fmt: skip
+                # written as it arrives, up to the next progress commit (none with a
+                # checksum), and no later than the lease's next renewal: one hand-off
+                # for an 8 MiB PATCH
+                limit, deadline = content_length - written, lease.renew_at
+                if hasher is None:
+                    limit = min(limit, SYNC_EVERY_BYTES - (written - synced_bytes))
+                    deadline = min(deadline, synced_at + SYNC_EVERY_SECONDS)
+                size, ended = write_to(fd, offset + written, limit, deadline, hasher)
                 written += size
                 if ended and written < content_length:
                     logger.info("upload %s: body cut short after %d bytes", upload.id, written)
