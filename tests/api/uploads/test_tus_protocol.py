@@ -249,3 +249,20 @@ def test_method_override_header(tus, video):
         HTTP_X_HTTP_METHOD_OVERRIDE="PATCH",
     )
     assert response.status_code == 204 and response["Upload-Offset"] == "3"
+
+
+def test_a_spool_file_shorter_than_its_offset_resumes_from_its_size(tus, video):
+    """Without UPLOAD_FSYNC=always a power loss may cut the file under its stored offset:
+    the next PATCH answers 409 with the file's size stored as the offset, and the client
+    resumes from there (HEAD) instead of writing past a hole."""
+    url = path_of(tus.create(video["id"], 100))
+    tus.patch_bytes(url, 0, b"a" * 10)
+    upload = Upload.objects.get()
+    with open(upload.spool_path, "r+b") as fh:  # the last 4 bytes never reached the disk
+        fh.truncate(6)
+    response = tus.patch_bytes(url, 10, b"b" * 10)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "offset_mismatch"
+    assert tus.head_upload(url)["Upload-Offset"] == "6"
+    assert tus.patch_bytes(url, 6, b"c" * 4).status_code == 204
+    assert upload.spool_path.read_bytes() == b"a" * 6 + b"c" * 4
