@@ -32,6 +32,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 COPY README.md ./
 COPY api ./api
 COPY operator/podv5_contract ./operator/podv5_contract
+COPY operator/podv5_kube ./operator/podv5_kube
 COPY operator/podv5_media ./operator/podv5_media
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --extra api --no-editable
@@ -42,6 +43,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --extra operator --no-install-project
 COPY README.md ./
 COPY operator/podv5_contract ./operator/podv5_contract
+COPY operator/podv5_kube ./operator/podv5_kube
 COPY operator/podv5_operator ./operator/podv5_operator
 COPY operator/media_operator ./operator/media_operator
 RUN --mount=type=cache,target=/root/.cache/uv \

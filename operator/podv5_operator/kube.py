@@ -1,6 +1,8 @@
-"""Every Kubernetes API call of the operator (and of the API's ``kubernetes`` encoding and
-live backends), with the official ``kubernetes`` client, synchronously (kopf runs sync
-handlers in threads; one ``ApiClient`` and its connection pool are shared by them).
+"""Every Kubernetes API call of the operator, with the official ``kubernetes`` client,
+synchronously (kopf runs sync handlers in threads; one ``ApiClient`` and its connection
+pool are shared by them). The custom-resource and Secret calls it shares with the API come
+from :class:`podv5_kube.ResourceClient`; this module adds Jobs, pods, Deployments,
+Services and conflict-checked status writes.
 
 Objects go in and come out as plain wire dicts (camelCase, as ``kubectl get -o json``
 shows them): responses are read raw (``_preload_content=False``) and parsed as JSON, so
@@ -14,26 +16,20 @@ own calls (watching, finalizers, progress annotations, Kubernetes Events through
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 
-from kubernetes import client, config
-from kubernetes.client import ApiException
-from kubernetes.config import ConfigException
+from kubernetes import client
 
 from podv5_contract.resources import GROUP, LIVE_PLURAL, PLURAL, VERSION
+from podv5_kube import ApiException, ConfigException, ResourceClient, load_api_client
 from podv5_operator.k8s.pod import is_owned_by
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ApiException", "ConfigException", "JobConflict", "Kube", "load_api_client"]
 
-#: HTTP connections kept to the apiserver (≥ the operator's handler threads)
-POOL_SIZE = 32
 #: status-update attempts on write conflicts (HTTP 409) before giving up
 CONFLICT_ATTEMPTS = 5
 
@@ -51,124 +47,29 @@ class JobConflict(Exception):
         self.stale = stale
 
 
-def load_api_client(kubeconfig: str | None = None) -> client.ApiClient:
-    """An ``ApiClient`` from the in-cluster ServiceAccount, else from a kubeconfig
-    (``kubeconfig``, else ``KUBECONFIG``, else ``~/.kube/config``). Raises
-    ``ConfigException`` when there is neither."""
-    configuration = client.Configuration()
-    # one pooled connection per handler thread: no TLS handshake per call under load
-    configuration.connection_pool_maxsize = POOL_SIZE
-    if kubeconfig is None:
-        try:
-            config.load_incluster_config(client_configuration=configuration)
-            return client.ApiClient(configuration)
-        except ConfigException:
-            pass
-    # KUBECONFIG read now (the client reads it once, at import)
-    kubeconfig = kubeconfig or os.environ.get("KUBECONFIG") or None
-    config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
-    return client.ApiClient(configuration)
-
-
-class Kube:
-    """The operator's view of the cluster: EncodingJobs, their Jobs and the Jobs' pods.
+class Kube(ResourceClient):
+    """The operator's view of the cluster: EncodingJobs, their Jobs and the Jobs' pods,
+    LiveEvents and their Deployments and Services (plus what :class:`ResourceClient` does).
 
     ``request_timeout``: seconds, per call (connect + read).
     """
 
     def __init__(self, api_client: client.ApiClient | None = None, *, request_timeout=30.0):
-        self._lock = threading.Lock()
-        self._api_client = api_client
-        self.request_timeout = request_timeout
+        super().__init__(api_client, request_timeout=request_timeout)
         # the client imports its API and model modules lazily, under the import lock: do it
         # now, not in the handler threads' first burst
         client.BatchV1Api, client.CoreV1Api, client.CustomObjectsApi, client.V1Job  # noqa: B018
         client.AppsV1Api  # noqa: B018
 
     @property
-    def api_client(self) -> client.ApiClient:
-        with self._lock:
-            if self._api_client is None:
-                self._api_client = load_api_client()
-            return self._api_client
-
-    def close(self) -> None:
-        if self._api_client is not None:
-            self._api_client.close()
-
-    def _call(self, method: Callable, *args, **kwargs) -> dict:
-        response = method(
-            *args, _preload_content=False, _request_timeout=self.request_timeout, **kwargs
-        )
-        return json.loads(response.data)
-
-    @property
     def _batch(self) -> client.BatchV1Api:
         return client.BatchV1Api(self.api_client)
-
-    @property
-    def _core(self) -> client.CoreV1Api:
-        return client.CoreV1Api(self.api_client)
-
-    @property
-    def _custom(self) -> client.CustomObjectsApi:
-        return client.CustomObjectsApi(self.api_client)
 
     @property
     def _apps(self) -> client.AppsV1Api:
         return client.AppsV1Api(self.api_client)
 
     # --- EncodingJobs ------------------------------------------------------------------------
-
-    def create_encodingjob(self, body: Mapping) -> tuple[dict, bool]:
-        """Create an EncodingJob (wire dict); returns (object, created). A 409 (it exists:
-        a retried submit) returns the existing object and False, never a second one."""
-        return self._create_custom(PLURAL, body)
-
-    def _create_custom(self, plural: str, body: Mapping) -> tuple[dict, bool]:
-        namespace = body["metadata"]["namespace"]
-        try:
-            obj = self._call(
-                self._custom.create_namespaced_custom_object,
-                GROUP, VERSION, namespace, plural, dict(body),
-            )  # fmt: skip
-            return obj, True
-        except ApiException as exc:
-            if exc.status != 409:
-                raise
-        return self._read_custom(plural, namespace, body["metadata"]["name"]), False
-
-    def read_encodingjob(self, namespace: str, name: str) -> dict | None:
-        """The EncodingJob, or None if there is none (404)."""
-        return self._read_custom(PLURAL, namespace, name)
-
-    def _read_custom(self, plural: str, namespace: str, name: str) -> dict | None:
-        try:
-            return self._call(
-                self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def delete_encodingjob(self, namespace: str, name: str) -> bool:
-        """Delete the EncodingJob (background propagation: the garbage collector removes its
-        Job and pods); False if it was already gone."""
-        return self._delete_custom(PLURAL, namespace, name)
-
-    def _delete_custom(self, plural: str, namespace: str, name: str) -> bool:
-        try:
-            self._call(
-                self._custom.delete_namespaced_custom_object,
-                GROUP, VERSION, namespace, plural, name,
-                propagation_policy="Background",
-            )  # fmt: skip
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
 
     def update_encodingjob_status(
         self,
@@ -273,44 +174,6 @@ class Kube:
 
     # --- LiveEvents ------------------------------------------------------------------------
 
-    def read_liveevent(self, namespace: str, name: str) -> dict | None:
-        """The LiveEvent, or None (404)."""
-        return self._read_custom(LIVE_PLURAL, namespace, name)
-
-    def create_liveevent(self, body: Mapping) -> tuple[dict, bool]:
-        """Create a LiveEvent; returns (object, created). A 409 returns the existing one."""
-        return self._create_custom(LIVE_PLURAL, body)
-
-    def patch_liveevent(self, namespace: str, name: str, patch: Mapping) -> dict | None:
-        """JSON merge patch of a LiveEvent (e.g. ``{"spec": {...}}``); None if it is gone."""
-        try:
-            return self._call(
-                self._custom.patch_namespaced_custom_object,
-                GROUP, VERSION, namespace, LIVE_PLURAL, name, dict(patch),
-            )  # fmt: skip
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def patch_liveevent_status(self, namespace: str, name: str, status: Mapping) -> dict | None:
-        """JSON merge patch of a LiveEvent's ``status`` (only the fields given, no
-        read-modify-write: e.g. ``{"onAir": true}``); None if it is gone."""
-        try:
-            return self._call(
-                self._custom.patch_namespaced_custom_object_status,
-                GROUP, VERSION, namespace, LIVE_PLURAL, name, {"status": dict(status)},
-            )  # fmt: skip
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def delete_liveevent(self, namespace: str, name: str) -> bool:
-        """Delete a LiveEvent (the garbage collector removes its Deployment, Service and
-        stream-key Secret); False if it was already gone."""
-        return self._delete_custom(LIVE_PLURAL, namespace, name)
-
     def update_liveevent_status(
         self,
         namespace: str,
@@ -391,31 +254,6 @@ class Kube:
         """Delete the Service; False if it was already gone."""
         try:
             self._call(self._core.delete_namespaced_service, name, namespace)
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
-
-    # --- Secrets (the API's live backend: stream keys) -----------------------------------------
-
-    def apply_secret(self, secret: Mapping) -> dict:
-        """Create the Secret, or replace its ``stringData`` if it exists (merge patch)."""
-        namespace, name = secret["metadata"]["namespace"], secret["metadata"]["name"]
-        try:
-            return self._call(self._core.create_namespaced_secret, namespace, dict(secret))
-        except ApiException as exc:
-            if exc.status != 409:
-                raise
-        patch = {"stringData": dict(secret.get("stringData") or {})}
-        if secret["metadata"].get("ownerReferences"):
-            patch["metadata"] = {"ownerReferences": secret["metadata"]["ownerReferences"]}
-        return self._call(self._core.patch_namespaced_secret, name, namespace, patch)
-
-    def delete_secret(self, namespace: str, name: str) -> bool:
-        """Delete the Secret; False if it was already gone."""
-        try:
-            self._call(self._core.delete_namespaced_secret, name, namespace)
             return True
         except ApiException as exc:
             if exc.status == 404:

@@ -201,8 +201,11 @@ def test_each_image_installs_only_its_programs_dependencies():
     assert {"kopf", "kubernetes", "pydantic", "prometheus-client"} <= operator
     assert not {"django", "av", "imageio-ffmpeg", "m3u8", "boto3"} & operator, operator
     assert operator_code == {
-        "operator/podv5_contract", "operator/podv5_operator", "operator/media_operator",
+        "operator/podv5_contract", "operator/podv5_kube", "operator/podv5_operator",
+        "operator/media_operator",
     }  # fmt: skip
     api, api_code = _installed(BUILDS["api"], all_stages)
     assert {"django", "gunicorn", "kubernetes", "av"} <= api and "kopf" not in api, api
-    assert api_code == {"api", "operator/podv5_contract", "operator/podv5_media"}
+    assert api_code == {
+        "api", "operator/podv5_contract", "operator/podv5_kube", "operator/podv5_media",
+    }  # fmt: skip
