@@ -28,6 +28,9 @@ def get_backend() -> LiveBackend:
     changes)."""
     global _backend
     name = settings.LIVE_BACKEND
+    backend = _backend
+    if backend is not None and backend.name == name:  # every request asks (the scheduler)
+        return backend
     with _lock:
         if _backend is None or _backend.name != name:
             if name == "local":
