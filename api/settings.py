@@ -430,7 +430,13 @@ MEDIA_PUBLIC_CACHE_SECONDS = env_int("MEDIA_PUBLIC_CACHE_SECONDS", 300)
 VIDEO_GRANT_SECONDS = env_int("VIDEO_GRANT_SECONDS", 3600)
 
 # --- Live events (issue 4) -----------------------------------------------------------
-#: the live worker command (shell-split), run locally with ENCODING_BACKEND=local
+#: where live workers run (api/live/backends): ``local`` (processes of the API's host, the
+#: schedule run in the API) or ``kubernetes`` (LiveEvent custom resources for the
+#: operator); default: ENCODING_BACKEND's value
+LIVE_BACKEND = env("LIVE_BACKEND", ENCODING_BACKEND)
+if LIVE_BACKEND not in ("local", "kubernetes"):
+    raise ImproperlyConfigured(f"LIVE_BACKEND={LIVE_BACKEND!r}: must be 'local' or 'kubernetes'")
+#: the live worker command (shell-split), run locally with LIVE_BACKEND=local
 LIVE_WORKER_COMMAND = env("LIVE_WORKER_COMMAND", "media-live")
 #: live HLS segment duration, seconds
 LIVE_SEGMENT_SECONDS = env_float("LIVE_SEGMENT_SECONDS", 2, minimum=0)
@@ -441,7 +447,7 @@ LIVE_VIEWER_TTL_SECONDS = env_int("LIVE_VIEWER_TTL_SECONDS", 60)
 #: host the local ingest listens on, and the host name given to broadcasters
 LIVE_INGEST_BIND = env("LIVE_INGEST_BIND", "127.0.0.1")
 LIVE_INGEST_HOST = env("LIVE_INGEST_HOST", "127.0.0.1")
-#: run the live schedule (auto start, end) inside the API process (local backend only)
+#: run the live schedule (auto start, end) inside the API process (LIVE_BACKEND=local only)
 LIVE_SCHEDULER = env_bool("LIVE_SCHEDULER", True)
 #: how often the in-server live scheduler ticks, seconds
 LIVE_SCHEDULER_SECONDS = env_float("LIVE_SCHEDULER_SECONDS", 5, minimum=0)

@@ -10,5 +10,5 @@ class LiveConfig(AppConfig):
 
         from api.live import scheduler
 
-        # the in-server scheduler (ENCODING_BACKEND=local): started by the first request
+        # the in-server scheduler (LIVE_BACKEND=local): started by the first request
         request_started.connect(scheduler.ensure_started, dispatch_uid="live-scheduler")

@@ -1,4 +1,5 @@
-"""The in-server live scheduler of the embedded default (``ENCODING_BACKEND=local``).
+"""The in-server live scheduler of the embedded default (``LIVE_BACKEND=local``: the
+backends whose ``runs_scheduler`` is true).
 
 Each API process runs :func:`api.live.services.live_tick` every
 ``LIVE_SCHEDULER_SECONDS`` (5) seconds in one daemon thread, started lazily by the
@@ -10,7 +11,7 @@ re-checking its state, so an event is started, and its worker launched, once.
 ``LIVE_SCHEDULER`` (default: on with the local backend) turns it off, e.g. when
 ``manage.py live_tick --loop 5`` or cron runs the schedule instead. The thread checks
 the setting before every tick and exits when it is off; the next request starts it again.
-On Kubernetes the operator's timers run the schedule, not this thread.
+With ``LIVE_BACKEND=kubernetes`` the operator's timers run the schedule, not this thread.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ _pid: int | None = None
 
 def enabled() -> bool:
     """Whether this process should run the schedule now."""
-    return bool(settings.LIVE_SCHEDULER) and settings.ENCODING_BACKEND == "local"
+    from api.live.backends import get_backend
+
+    return bool(settings.LIVE_SCHEDULER) and get_backend().runs_scheduler
 
 
 def ensure_started(**_signal_kwargs) -> bool:

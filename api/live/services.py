@@ -33,8 +33,7 @@ from api.core.errors import (
     ValidationFailed,
     WrongPassword,
 )
-from api.live import kubernetes as live_k8s
-from api.live import runner
+from api.live.backends import get_backend
 from api.live.models import (
     ACTIVE,
     FINAL,
@@ -141,8 +140,7 @@ def live_event_create(
     event.save()
     event.access_groups.set(groups or [])
     event.additional_owners.set(owners or [])
-    if settings.ENCODING_BACKEND == "kubernetes":  # its LiveEvent resource (503: rolled back)
-        live_k8s.live_resource_apply(event=event)
+    get_backend().apply(event=event)  # e.g. its LiveEvent resource (503: rolled back)
     return event
 
 
@@ -185,8 +183,8 @@ def live_event_update(*, event: LiveEvent, actor: User, **changes) -> LiveEvent:
         event.access_groups.set(groups)
     if owners is not None:
         event.additional_owners.set(owners)
-    if settings.ENCODING_BACKEND == "kubernetes" and event.state not in FINAL:
-        live_k8s.live_resource_apply(event=event)  # schedule, record... (503: rolled back)
+    if event.state not in FINAL:
+        get_backend().apply(event=event)  # schedule, record... (503: rolled back)
     return event
 
 
@@ -194,9 +192,7 @@ def live_event_delete(*, event: LiveEvent) -> None:
     """Delete the event (its worker is stopped) and its live files; the recording's
     video, if any, stays."""
     prefix = event.storage_prefix
-    runner.stop(event.worker_pid)
-    if settings.ENCODING_BACKEND == "kubernetes":  # the worker, Service, Secret go with it
-        live_k8s.live_resource_delete(event_id=event.id)
+    get_backend().delete(event=event)  # its worker (and resources) go first
     with transaction.atomic():
         event.delete()
         transaction.on_commit(lambda: storage.delete_prefix(prefix))
@@ -227,10 +223,7 @@ def live_event_start(*, event: LiveEvent) -> LiveEvent:
     event.state, event.started_at = LiveState.STARTING, timezone.now()
     event.error_code = event.error_message = ""
     event.save(update_fields=["state", "started_at", "error_code", "error_message", "updated_at"])
-    if settings.ENCODING_BACKEND == "local":
-        transaction.on_commit(lambda: runner.launch(event.id))
-    else:  # the operator makes the worker's Deployment (503: rolled back)
-        live_k8s.live_resource_apply(event=event, desired="Started")
+    get_backend().start(event=event)  # launched after commit, or 503: rolled back
     return event
 
 
@@ -242,12 +235,8 @@ def live_event_stop(*, event: LiveEvent) -> LiveEvent:
     event = LiveEvent.objects.select_for_update().get(pk=event.pk)
     if event.state in FINAL:
         raise InvalidState(f"The event is {event.state} already.")
-    if settings.ENCODING_BACKEND == "kubernetes":  # the operator tears the worker down
-        live_k8s.live_resource_apply(event=event, desired="Stopped")
-        if event.state != LiveState.SCHEDULED:
-            return event  # live.ended (the worker's, or the operator's) ends it
-    if event.state != LiveState.SCHEDULED and runner.stop(event.worker_pid):
-        return event
+    if get_backend().stop(event=event):
+        return event  # live.ended (the worker's, or the operator's) ends it
     event.state, event.on_air, event.ended_at = LiveState.ENDED, False, timezone.now()
     event.save(update_fields=["state", "on_air", "ended_at", "updated_at"])
     return event
@@ -281,8 +270,8 @@ def live_event_rotate_key(*, event: LiveEvent) -> LiveEvent:
         raise InvalidState("The event is running: stop it before changing its key.")
     event.stream_key = new_stream_key()
     event.save(update_fields=["stream_key", "updated_at"])
-    if settings.ENCODING_BACKEND == "kubernetes" and event.state not in FINAL:
-        live_k8s.live_resource_apply(event=event)  # the stream-key Secret
+    if event.state not in FINAL:
+        get_backend().apply(event=event)  # e.g. the stream-key Secret
     logger.info("live event %s: stream key rotated", event.id)
     return event
 
@@ -371,10 +360,7 @@ def live_callback_apply(*, event_type: str, data: LiveEventData) -> dict:
         applied = seq > event.air_seq or (seq == event.air_seq and not on_air)
         if applied:
             event.air_seq, event.on_air = seq, on_air
-            if settings.ENCODING_BACKEND == "kubernetes":  # `kubectl get le` shows OnAir
-                transaction.on_commit(
-                    lambda: live_k8s.live_resource_on_air(event_id=event.id, on_air=on_air)
-                )
+            get_backend().on_air_changed(event_id=event.id, on_air=on_air)
             _forward(event, LiveState.LIVE)
     elif event_type == "live.ended":
         event.state, event.on_air, event.ended_at = LiveState.ENDED, False, now
@@ -423,8 +409,8 @@ def _recording_to_video(event: LiveEvent, recording_uri: str) -> Video | None:
 
 def live_tick(*, now: datetime | None = None) -> dict:
     """The scheduler: start due ``auto_start`` events (start ≤ now < end), stop events
-    whose end passed, fail running events whose local worker is gone, refresh viewer
-    counts. Returns ``{started, stopped, failed}`` (event ids)."""
+    whose end passed, fail running events whose worker is gone (``lost_events`` of the
+    backend), refresh viewer counts. Returns ``{started, stopped, failed}`` (event ids)."""
     now = now or timezone.now()
     started, stopped, failed = [], [], []
     due = LiveEvent.objects.filter(
@@ -445,17 +431,9 @@ def live_tick(*, now: datetime | None = None) -> dict:
             stopped.append(event.id)
         except InvalidState:
             pass
-    if settings.ENCODING_BACKEND == "local":
-        running = LiveEvent.objects.filter(
-            state__in=(LiveState.STARTING, LiveState.LIVE),
-            started_at__lt=now - timedelta(seconds=30),
-        )
-        for event in running:
-            if not runner.is_alive(event.worker_pid):
-                live_event_fail(
-                    event_id=event.id, code="worker_lost", message="The live worker is gone."
-                )
-                failed.append(event.id)
+    for event_id in get_backend().lost_events(now=now):
+        live_event_fail(event_id=event_id, code="worker_lost", message="The live worker is gone.")
+        failed.append(event_id)
     for event_id in LiveEvent.objects.filter(state=LiveState.LIVE).values_list("id", flat=True):
         live_viewers_refresh(event_id=event_id, now=now)
     return {"started": started, "stopped": stopped, "failed": failed}

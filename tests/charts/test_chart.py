@@ -351,6 +351,7 @@ def test_api_settings(rendered):
     name, docs = rendered
     data = one(docs, "ConfigMap", "pod-v5-api")["data"]
     assert data["ENCODING_BACKEND"] == "kubernetes" and data["ENCODING_NAMESPACE"] == "pod-v5"
+    assert data["LIVE_BACKEND"] == "kubernetes"
     assert data["DEBUG"] == "0"
     hosts = data["ALLOWED_HOSTS"].split(",")
     assert "pod-v5-api.pod-v5.svc" in hosts

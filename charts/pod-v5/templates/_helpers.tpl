@@ -119,6 +119,7 @@ MEDIA_ACCEL_REDIRECT: {{ .Values.ingress.mediaAccelRedirect.internalPath | quote
 UPLOAD_SPOOL_DIR: {{ printf "%s/uploads" .Values.media.mountPath | quote }}
 UPLOAD_MAX_SIZE: {{ .Values.api.config.uploadMaxSize | int64 | quote }}
 ENCODING_BACKEND: "kubernetes"
+LIVE_BACKEND: "kubernetes"
 {{- /* rate-limit counters shared by every API pod and worker (table made by migrate) */}}
 CACHE_BACKEND: "database"
 ENCODING_NAMESPACE: {{ .Release.Namespace | quote }}

@@ -202,7 +202,7 @@ def test_live_tick_starts_due_events_and_ends_past_ones(
 
     from api.live.models import LiveEvent
 
-    settings.ENCODING_BACKEND = "local"
+    settings.LIVE_BACKEND = "local"
     now = datetime.now(UTC)
     due = LiveEvent.objects.create(
         owner=user, title="due", start=now - timedelta(seconds=5), end=now + timedelta(hours=1)
@@ -233,7 +233,7 @@ def test_live_start_with_s3_storage_and_local_worker_is_refused_before_commit(
     """The local live worker writes to a folder (file:// output): with S3 storage a start
     answers 409 live_unsupported_storage and the event stays scheduled, nothing launched
     (it used to answer 200 `starting`, then fail after commit on the worker's spec)."""
-    settings.ENCODING_BACKEND = "local"
+    settings.LIVE_BACKEND = "local"
     event = create(alice)
     settings.STORAGE_BACKEND, settings.S3_BUCKET = "s3", "pod-media"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -256,7 +256,7 @@ def test_live_tick_fails_a_due_event_it_cannot_start_on_s3_storage(
 
     from api.live.models import LiveEvent
 
-    settings.ENCODING_BACKEND = "local"
+    settings.LIVE_BACKEND = "local"
     settings.STORAGE_BACKEND, settings.S3_BUCKET = "s3", "pod-media"
     now = datetime.now(UTC)
     due = LiveEvent.objects.create(

@@ -77,7 +77,7 @@ def test_scheduler_is_off_unless_enabled(settings):
     settings.LIVE_SCHEDULER = False
     assert scheduler.ensure_started() is False
     settings.LIVE_SCHEDULER = True
-    settings.ENCODING_BACKEND = "kubernetes"  # the operator's timers run it there
+    settings.LIVE_BACKEND = "kubernetes"  # the operator's timers run it there
     assert scheduler.ensure_started() is False
     assert scheduler.current_thread() is None or not scheduler.current_thread().is_alive()
 
@@ -95,7 +95,7 @@ def test_concurrent_ticks_start_an_event_once(transactional_db, user, settings):
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks (select_for_update) need PostgreSQL; SQLite serialises writes")
-    settings.ENCODING_BACKEND = "local"
+    settings.LIVE_BACKEND = "local"
     settings.LIVE_WORKER_COMMAND = "/nonexistent/media-live"
     now = datetime.now(UTC)
     event = LiveEvent.objects.create(

@@ -1,6 +1,7 @@
-"""Local runner of the live worker (``ENCODING_BACKEND=local``, the embedded default):
-``media-live --spec <file>`` as a local process listening on a local port (TCP for
-RTMP, UDP for SRT).
+"""The ``local`` live backend (``LIVE_BACKEND=local``, the embedded default): the worker,
+``media-live --spec <file>``, as a local process listening on a local port (TCP for
+RTMP, UDP for SRT), launched after the start's commit; the API processes run the
+schedule (:mod:`api.live.scheduler`).
 
 The spec file (it holds the stream key) is written with mode 0600 under
 ``VAR_DIR/live/``; the key never appears on a command line. The worker runs in its own
@@ -21,15 +22,17 @@ import socket
 import subprocess
 import sys
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.urls import reverse
 
 from api.core import storage
-from api.live.models import IngestProtocol, LiveEvent
+from api.live.backends.base import LiveBackend
+from api.live.models import IngestProtocol, LiveEvent, LiveState
 from podv5_contract.live_worker import LiveSpec
 
 logger = logging.getLogger(__name__)
@@ -141,3 +144,33 @@ def stop(pid: int) -> bool:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     return True
+
+
+class LocalLiveBackend(LiveBackend):
+    """Local worker processes (see the module's docstring); nothing kept between runs."""
+
+    name = "local"
+    runs_scheduler = True
+
+    def apply(self, *, event: LiveEvent) -> None:
+        pass  # the spec is written at launch, from the row
+
+    def start(self, *, event: LiveEvent) -> None:
+        event_id = event.id
+        transaction.on_commit(lambda: launch(event_id))
+
+    def stop(self, *, event: LiveEvent) -> bool:
+        return event.state != LiveState.SCHEDULED and stop(event.worker_pid)
+
+    def delete(self, *, event: LiveEvent) -> None:
+        stop(event.worker_pid)
+
+    def on_air_changed(self, *, event_id: UUID, on_air: bool) -> None:
+        pass  # the row is all there is
+
+    def lost_events(self, *, now: datetime) -> list[UUID]:
+        running = LiveEvent.objects.filter(
+            state__in=(LiveState.STARTING, LiveState.LIVE),
+            started_at__lt=now - timedelta(seconds=30),
+        ).values_list("id", "worker_pid")
+        return [event_id for event_id, pid in running if not is_alive(pid)]

@@ -1,4 +1,4 @@
-"""Live events with ``ENCODING_BACKEND=kubernetes`` on a real control plane: the API
+"""Live events with ``LIVE_BACKEND=kubernetes`` on a real control plane: the API
 (Django's live server) keeps each event's LiveEvent resource and stream-key Secret in step
 (create, update, rotate-key, start, stop, delete), the operator runs the real
 ``media-live`` in its pod (the pod runner) at the scheduled time, the worker's signed
@@ -18,7 +18,7 @@ import yaml
 from kubernetes import config as k8s_config
 
 from api.core.kube import Kube as ApiKube
-from api.live import kubernetes as live_k8s
+from api.live.backends import kubernetes as live_k8s
 from api.live.models import LiveEvent
 from podv5_operator.kube import Kube
 from tests.api.live.test_live_stream import push
@@ -56,7 +56,7 @@ def kube_live_api(live_server, settings, transactional_db, crd_installed, kube_n
     )  # fmt: skip
     plane.wait_crd_established("liveevents.media.podv5.io")
     settings.API_BASE_URL = live_server.url
-    settings.ENCODING_BACKEND = "kubernetes"
+    settings.ENCODING_BACKEND = settings.LIVE_BACKEND = "kubernetes"
     settings.ENCODING_NAMESPACE = kube_namespace
     settings.LIVE_RECONNECT_SECONDS = 0
     kubeconfig = _api_service_account(plane, kube_namespace)

@@ -1,11 +1,12 @@
-"""The ``kubernetes`` live backend (``ENCODING_BACKEND=kubernetes``): each live event is a
+"""The ``kubernetes`` live backend (``LIVE_BACKEND=kubernetes``): each live event is a
 LiveEvent custom resource ``le-<event uuid>`` in ``ENCODING_NAMESPACE``, with its stream
 key in the Secret ``le-<event uuid>-stream-key`` (owned by the resource: the garbage
 collector deletes it with it). The operator's timers run the schedule (``autoStart`` at
 ``start``, stop at ``end``) and the worker Deployment; its callbacks and the worker's move
-the event's state here, as with the local runner.
+the event's state here, as with the local backend.
 
-``services`` calls, inside its transactions (so a refusal rolls the change back):
+:class:`KubernetesLiveBackend` (called by ``services`` inside its transactions, so a
+refusal rolls the change back) uses:
 
 - :func:`live_resource_apply` on create, update, start (``desiredState: Started``), stop
   (``Stopped``) and rotate-key (the Secret): creates the resource and Secret, or
@@ -22,16 +23,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from pydantic import ValidationError
 from urllib3.exceptions import HTTPError
 
 from api.core import storage
-from api.core.errors import PodError
 from api.core.kube import ApiException, ConfigException, Kube
+from api.live.backends.base import BackendUnavailable, LiveBackend
 from api.live.models import LiveEvent, LiveState
 from podv5_contract.live_spec import DesiredState, LiveEventSpec, SecretKeyRef
 from podv5_contract.resources import API_VERSION, FINALIZER
@@ -41,13 +44,6 @@ logger = logging.getLogger(__name__)
 #: the key of the stream-key Secret
 SECRET_KEY = "stream-key"
 _ERRORS = (ApiException, ConfigException, HTTPError, OSError)
-
-
-class BackendUnavailable(PodError):
-    """The cluster could not be reached or refused the LiveEvent (HTTP 503)."""
-
-    status, code = 503, "backend_unavailable"
-    default_message = "The live backend (Kubernetes) is unavailable; try again."
 
 
 _kube: Kube | None = None
@@ -198,3 +194,32 @@ def live_resource_on_air(*, event_id: UUID, on_air: bool) -> None:
         kube().patch_liveevent_status(namespace, name, {"onAir": on_air})
     except _ERRORS:
         logger.warning("live event %s: onAir not reflected on %s", event_id, name, exc_info=True)
+
+
+class KubernetesLiveBackend(LiveBackend):
+    """LiveEvent custom resources (see the module's docstring); the operator's timers run
+    the schedule and report lost workers (``live.failed``)."""
+
+    name = "kubernetes"
+    runs_scheduler = False
+
+    def apply(self, *, event: LiveEvent) -> None:
+        live_resource_apply(event=event)
+
+    def start(self, *, event: LiveEvent) -> None:
+        live_resource_apply(event=event, desired="Started")  # the operator's Deployment
+
+    def stop(self, *, event: LiveEvent) -> bool:
+        live_resource_apply(event=event, desired="Stopped")  # the operator tears it down
+        # live.ended (the worker's, or the operator's) ends a started event
+        return event.state != LiveState.SCHEDULED
+
+    def delete(self, *, event: LiveEvent) -> None:
+        live_resource_delete(event_id=event.id)  # the worker, Service, Secret go with it
+
+    def on_air_changed(self, *, event_id: UUID, on_air: bool) -> None:
+        # `kubectl get le` shows OnAir
+        transaction.on_commit(lambda: live_resource_on_air(event_id=event_id, on_air=on_air))
+
+    def lost_events(self, *, now: datetime) -> list[UUID]:
+        return []
