@@ -27,8 +27,9 @@ import time
 from collections import deque
 
 import django
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
 
@@ -206,7 +207,25 @@ def _is_tus_body(scope) -> bool:
 
 
 class PodASGIHandler(ASGIHandler):
-    """Django's ASGI handler, streaming tus upload bodies (see the module docstring)."""
+    """Django's ASGI handler, streaming tus upload bodies (see the module docstring).
+
+    A tus request (under :data:`TUS_PREFIX`) runs the middleware chain and the view in
+    sync mode, as under WSGI, in one call to the request's thread: in async mode each
+    sync-only middleware, and each ``process_request``/``process_view``/
+    ``process_response`` of Django's own, is a hop between the event loop and the
+    thread (about twenty per request, ~2 ms of the fixed cost of a tus PATCH). The same
+    middlewares in the same order, so the same behaviour; other requests keep Django's
+    async chain."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async)
+        self._sync_handler = BaseHandler()
+        self._sync_handler.load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        if not request.path.startswith(TUS_PREFIX):
+            return await super().get_response_async(request)
+        return await sync_to_async(self._sync_handler.get_response, thread_sensitive=True)(request)
 
     async def read_body(self, receive):
         scope = _scope.get()
