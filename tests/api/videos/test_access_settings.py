@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.hashers import check_password
 from django.core import signing
 
 from api.accounts.models import AccessGroup
@@ -150,7 +151,9 @@ def test_password_is_stored_hashed(alice):
         {"title": "T", "visibility": "password", "password": "letmein", "is_draft": False},
     ).json()["data"]
     stored = Video.objects.get(id=data["id"]).password
-    assert stored.startswith("pbkdf2_sha256$") and "letmein" not in stored
+    # the preferred password hasher's format (Argon2id), never the password itself
+    assert stored.startswith("argon2$argon2id$") and "letmein" not in stored
+    assert check_password("letmein", stored)
     assert "password" not in data
 
 
