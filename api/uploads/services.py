@@ -13,8 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from api.core import metrics, storage
@@ -132,7 +131,7 @@ class _Lease:
             fields.update(lock_token="", locked_until=None)
         else:
             fields["locked_until"] = timezone.now() + timedelta(seconds=self.seconds)
-        got = Upload.objects.filter(id=self.upload_id, lock_token=self.token).update(**fields)
+        got = _update_upload(self.upload_id, fields, token=self.token)
         if not got:
             raise UploadLocked(
                 "This request lost the upload to another one after stalling past its "
@@ -141,18 +140,54 @@ class _Lease:
         self.renew_at = started + self.seconds / 2
 
 
+def _update_upload(
+    upload_id, fields: dict, *, token: str | None = None, free_at=None, offset=None
+) -> int:
+    """``Upload.objects.filter(...).update(**fields)`` as one UPDATE written out (at every
+    PATCH the ORM's query building cost about as much as the query itself): sets
+    ``fields`` on the row ``upload_id`` only where its lease is ``token`` (if given), its
+    lease is free or lapsed at ``free_at`` (if given), and its stored offset is ``offset``
+    and it is unfinished (if ``offset`` is given). Returns the rows changed (0 or 1)."""
+    connection = connections[router.db_for_write(Upload)]
+    quote, meta = connection.ops.quote_name, Upload._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    assignments, params = [], []
+    for name, value in fields.items():
+        assignments.append(f"{column(name)} = %s")
+        params.append(meta.get_field(name).get_db_prep_save(value, connection))
+    where = [f"{column('id')} = %s"]
+    params.append(meta.pk.get_db_prep_value(upload_id, connection))
+    if token is not None:
+        where.append(f"{column('lock_token')} = %s")
+        params.append(token)
+    if free_at is not None:
+        until = column("locked_until")
+        where.append(f"({until} IS NULL OR {until} < %s)")
+        params.append(meta.get_field("locked_until").get_db_prep_value(free_at, connection))
+    if offset is not None:
+        where.append(f"{column('offset')} = %s AND {column('completed_at')} IS NULL")
+        params.append(offset)
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {' AND '.join(where)}"
+    with (
+        transaction.mark_for_rollback_on_error(using=connection.alias),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def _acquire(upload: Upload, *, offset: int | None = None) -> str:
     """Take the upload's lease (compare-and-set: free or lapsed), only while its stored
     offset is ``offset`` and it is unfinished when ``offset`` is given; UploadLocked
     otherwise."""
     token = secrets.token_hex(16)
     now = timezone.now()
-    rows = Upload.objects.filter(id=upload.id)
-    if offset is not None:
-        rows = rows.filter(offset=offset, completed_at__isnull=True)
-    got = rows.filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now)).update(
-        lock_token=token,
-        locked_until=now + timedelta(seconds=float(settings.UPLOAD_LOCK_SECONDS)),
+    until = now + timedelta(seconds=float(settings.UPLOAD_LOCK_SECONDS))
+    got = _update_upload(
+        upload.id, {"lock_token": token, "locked_until": until}, free_at=now, offset=offset
     )
     if not got:
         raise UploadLocked()
@@ -160,7 +195,7 @@ def _acquire(upload: Upload, *, offset: int | None = None) -> str:
 
 
 def _release(upload: Upload, token: str) -> None:
-    Upload.objects.filter(id=upload.id, lock_token=token).update(lock_token="", locked_until=None)
+    _update_upload(upload.id, {"lock_token": "", "locked_until": None}, token=token)
 
 
 def upload_write(

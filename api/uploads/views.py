@@ -182,7 +182,10 @@ class TusUploadView(View):
         NotFound (404) otherwise, or PermissionDenied (403) when they could change it but
         no longer (e.g. a co-owner removed since the upload began)."""
         user = self._user(request)
-        upload = Upload.objects.select_related("video").filter(id=upload_id).first()
+        try:  # get(): no ORDER BY to build (first() would sort by the model's ordering)
+            upload = Upload.objects.select_related("video").get(id=upload_id)
+        except Upload.DoesNotExist:
+            upload = None
         if upload is None or not (user.is_staff or upload.owner_id == user.id):
             raise NotFound("No such upload.", code="upload_not_found")
         if not can_edit(user, upload.video):  # the selectors' rule, without video_get's joins
