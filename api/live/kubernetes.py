@@ -25,13 +25,13 @@ import threading
 from uuid import UUID
 
 from django.conf import settings
-from django.urls import reverse
 from pydantic import ValidationError
 from urllib3.exceptions import HTTPError
 
 from api.core import storage
 from api.core.errors import PodError
 from api.core.kube import ApiException, ConfigException, Kube
+from api.core.links import callback_url
 from api.live.models import LiveEvent, LiveState
 from podv5_contract.live_spec import DesiredState, LiveEventSpec, SecretKeyRef
 from podv5_contract.resources import API_VERSION, FINALIZER
@@ -97,7 +97,7 @@ def liveevent_spec(event: LiveEvent) -> dict:
             stream_key=SecretKeyRef(name=secret_name(event.id), key=SECRET_KEY),
             segment_duration=settings.LIVE_SEGMENT_SECONDS,
             reconnect_seconds=settings.LIVE_RECONNECT_SECONDS,
-            callback_url=settings.API_BASE_URL + reverse("v1:encoding_callback"),
+            callback_url=callback_url(),
         )
     except ValidationError as exc:
         raise BackendUnavailable(

@@ -23,6 +23,8 @@ import time
 from django.conf import settings
 from django.db import connections
 
+from api.live.services import live_tick
+
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -71,8 +73,6 @@ def _loop() -> None:
 def tick_once() -> dict | None:
     """One ``live_tick``; errors are logged, never raised (the thread goes on). The
     thread's database connection is closed after each tick."""
-    from api.live.services import live_tick
-
     try:
         result = live_tick()
         if any(result.values()):

@@ -37,7 +37,6 @@ from api.core.access import can_edit_expression, group_member_q, is_staff, owner
 from api.core.errors import NotFound, PermissionDenied
 from api.core.pagination import DEFAULT_LIMIT, SortKey, keyset_page
 from api.editorial.models import Channel, Discipline, Tag, Theme
-from api.encoding.models import EncodingJob
 from api.videos.grants import VideoGrant, grant_read
 from api.videos.models import (
     PUBLIC_Q,
@@ -54,9 +53,9 @@ _CO_OWNERS = Prefetch("additional_owners", queryset=User.objects.only("id", "use
 _LATEST_JOBS = Prefetch(
     "encoding_jobs",
     # what EncodingOut shows: not the spec (JSON parsed for nothing)
-    queryset=EncodingJob.objects.only("id", "video_id", "phase", "progress", "created_at").order_by(
-        "-created_at"
-    ),
+    queryset=Video.encoding_jobs.rel.related_model.objects.only(
+        "id", "video_id", "phase", "progress", "created_at"
+    ).order_by("-created_at"),
     to_attr="latest_jobs",
 )
 #: the compact editorial objects of ``VideoOut`` (one query each, whatever the page)
