@@ -9,12 +9,7 @@ class CallbacksConfig(AppConfig):
         # imported once the apps are ready (the handlers reach the models)
         from api.callbacks.registry import Handler, register
         from api.pipeline import handlers
-        from podv5_contract.events import (
-            ENCODING_EVENTS,
-            LIVE_EVENTS,
-            EncodingEventData,
-            LiveEventData,
-        )
+        from podv5_contract.events import ENCODING_EVENTS, LIVE_EVENTS
 
         # explicit registration, one handler per event-type prefix: the pipeline owns
         # both (encoding.* moves jobs and videos; live.* moves live events and turns a
@@ -23,7 +18,6 @@ class CallbacksConfig(AppConfig):
             Handler(
                 prefix="encoding.",
                 types=ENCODING_EVENTS,
-                data=EncodingEventData,
                 subject=lambda data: data.job_id,
                 apply=handlers.encoding_event,
             )
@@ -32,7 +26,6 @@ class CallbacksConfig(AppConfig):
             Handler(
                 prefix="live.",
                 types=LIVE_EVENTS,
-                data=LiveEventData,
                 subject=lambda data: data.event_id,
                 apply=handlers.live_event,
             )

@@ -1,6 +1,7 @@
 """Callback handlers, one per event-type prefix (``encoding.``, ``live.``).
 
-A handler names the event types it takes, the pydantic model of their ``data``, how to
+A handler names the event types it takes (their ``data`` is already typed:
+``podv5_contract.events.CallbackEvent`` is a union discriminated by ``type``), how to
 find the event's subject (the id a receipt records) and the function that applies an
 event and returns the handler's own outcome (a JSON-able dict, the callback's answer).
 Handlers are registered explicitly (``api.callbacks.apps.CallbacksConfig.ready``).
@@ -13,14 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
-
 
 @dataclass(frozen=True)
 class Handler:
     prefix: str
     types: tuple[str, ...]
-    data: type[BaseModel]
     subject: Callable[[Any], UUID]
     apply: Callable[[str, Any], dict]
 

@@ -22,7 +22,7 @@ from api.callbacks.models import CallbackReceipt
 from api.callbacks.registry import handler_for
 from api.core import metrics
 from api.core.errors import SignatureInvalid, ValidationFailed
-from podv5_contract.events import CallbackEvent
+from podv5_contract.events import EVENT_TYPES, parse_callback_event
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,18 @@ def callback_verify(*, body: bytes, headers) -> dict:
 
 
 def _invalid(exc: ValidationError) -> ValidationFailed:
+    """422 for the first error, its ``field`` as before the event was one discriminated
+    union: ``type`` for an unknown or missing type, the envelope's field (``timestamp``)
+    or ``data``'s own field (``job_id``, ``progress``...) without the union's tag."""
     first = exc.errors()[0]
-    return ValidationFailed(
-        f"Invalid callback: {first['msg']}", field=".".join(map(str, first["loc"]))
-    )
+    loc = [str(part) for part in first["loc"]]
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = ["type"]
+    elif loc and loc[0] in EVENT_TYPES:
+        loc = loc[1:]
+        if loc[:1] == ["data"]:
+            loc = loc[1:]
+    return ValidationFailed(f"Invalid callback: {first['msg']}", field=".".join(loc))
 
 
 def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
@@ -61,7 +69,7 @@ def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
         metrics.CALLBACKS.labels(type=receipt.event_type, outcome="duplicate").inc()
         return receipt.status_code, receipt.response
     try:
-        event = CallbackEvent.model_validate(payload)
+        event = parse_callback_event(payload)  # data typed by type (a discriminated union)
     except ValidationError as exc:
         raise _invalid(exc) from None
     handler = handler_for(event.type)
@@ -69,10 +77,7 @@ def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
         raise ValidationFailed(
             f"Event type {event.type} is not handled here.", field="type", code="unsupported_event"
         )
-    try:
-        data = handler.data.model_validate(event.data)
-    except ValidationError as exc:
-        raise _invalid(exc) from None
+    data = event.data
     subject = handler.subject(data)
     try:
         with transaction.atomic():
