@@ -8,6 +8,7 @@ class PipelineConfig(AppConfig):
     label = "pipeline"
 
     def ready(self) -> None:
+        # imported once the apps are ready (the services reach the models), not for a cycle
         from api.encoding.backends import set_failure_handler
         from api.pipeline.services import encoding_job_lost
 
