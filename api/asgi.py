@@ -412,6 +412,7 @@ def _start_up() -> None:
     request, as under gunicorn."""
     from django.db import connections
 
+    # imported here, not for a cycle: Django is set up by _build() first (models load)
     from api.encoding.backends import on_server_start
 
     def run() -> None:

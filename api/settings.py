@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "api.videos",
     "api.uploads",
     "api.encoding",
+    "api.pipeline",
+    "api.callbacks",
     "api.playback",
     "api.live",
     "api.social",

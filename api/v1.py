@@ -18,6 +18,7 @@ from ninja_extra.exceptions import APIException
 
 from api.accounts.api import auth_router, groups_router
 from api.accounts.api import router as accounts_router
+from api.callbacks.api import router as callbacks_router
 from api.captions.api import router as captions_router
 from api.core.envelope import (
     EnvelopeRenderer,
@@ -30,7 +31,6 @@ from api.core.envelope import (
 )
 from api.core.errors import PodError, RateLimited
 from api.editorial import api as editorial
-from api.encoding.api import router as encoding_router
 from api.live.api import router as live_router
 from api.playback.api import router as playback_router
 from api.social.api import router as social_router
@@ -141,7 +141,7 @@ api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])
 api.add_router("/videos", social_router, tags=["social"])
 api.add_router("/videos", captions_router, tags=["captions"])
-api.add_router("/internal", encoding_router, tags=["internal"])
+api.add_router("/internal", callbacks_router, tags=["internal"])
 api.add_router("/live", live_router, tags=["live"])
 api.add_router("/channels", editorial.channels_router, tags=["editorial"])
 api.add_router("/themes", editorial.themes_router, tags=["editorial"])

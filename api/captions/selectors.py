@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from api.captions.models import Chapter, Track
 from api.core.errors import NotFound
+from api.core.links import media_url
 from api.videos.models import Video
 
 
@@ -31,8 +32,6 @@ def track_entry(*, request: HttpRequest, track: Track, token: str | None) -> dic
     (the WebVTT file; with ``token`` for a non-public video, see
     ``api.playback.services.video_media_token``), ``lang``, ``kind``, ``label``,
     ``source_format``, ``size`` (bytes)."""
-    from api.playback.services import media_url
-
     return {
         "id": track.id,
         "url": media_url(request, track.file_name, token),

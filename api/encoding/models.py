@@ -55,18 +55,3 @@ class EncodingJob(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.phase in TERMINAL
-
-
-class CallbackReceipt(models.Model):
-    """One accepted callback, by its ``webhook-id`` (Standard Webhooks idempotency key):
-    a repeated delivery gets the stored answer and has no second effect."""
-
-    webhook_id = models.CharField(max_length=255, primary_key=True)
-    event_type = models.CharField(max_length=64)
-    job = models.ForeignKey(EncodingJob, null=True, blank=True, on_delete=models.SET_NULL)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    received_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"{self.webhook_id} ({self.event_type})"

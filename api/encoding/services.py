@@ -1,48 +1,34 @@
-"""Encoding jobs: creation, the forward-only state machine, and the signed callback.
+"""Encoding jobs: creation, cancellation and the forward-only state machine.
 
-Callbacks follow Standard Webhooks (verified with the ``standardwebhooks`` package):
-bad signature or a timestamp off by more than 5 minutes → SignatureInvalid (HTTP 401),
-nothing changes; a repeated ``webhook-id`` gets the stored answer, with no second effect.
-Phases only move forward (Pending → Running → Succeeded | Failed): a late
+The jobs only: what a job's end means for its video is the pipeline's business
+(``api.pipeline.services``), which calls these. Phases only move forward
+(Pending → Running → Succeeded | Failed): a late
 ``encoding.progress`` after ``encoding.succeeded`` changes nothing.
 """
 
 from __future__ import annotations
 
-import binascii
-import json
 import logging
+from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from api.captions.services import chapters_import
 from api.core import metrics, storage
-from api.core.errors import NotFound, SignatureInvalid, ValidationFailed
+from api.core.errors import NotFound, ValidationFailed
+from api.core.links import callback_url
 from api.core.request_id import current_request_id
-from api.encoding.models import CallbackReceipt, EncodingJob, JobPhase
+from api.encoding.backends import get_backend
+from api.encoding.models import EncodingJob, JobPhase
 from api.videos.models import Video
-from api.videos.services import video_fail, video_mark_ready
-from podv5_contract.events import (
-    ENCODING_EVENTS,
-    LIVE_EVENTS,
-    CallbackEvent,
-    EncodingEventData,
-    LiveEventData,
-)
+from podv5_contract.events import EncodingEventData
 from podv5_contract.outputs import Manifest
 from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
 
 logger = logging.getLogger(__name__)
-
-
-def callback_url() -> str:
-    return settings.API_BASE_URL + reverse("v1:encoding_callback")
 
 
 def build_spec(*, job_id: UUID, video: Video) -> EncodingJobSpec:
@@ -62,8 +48,6 @@ def build_spec(*, job_id: UUID, video: Video) -> EncodingJobSpec:
 @transaction.atomic
 def encoding_job_create(*, video: Video) -> EncodingJob:
     """Create the job for the video's source and hand it to the backend once committed."""
-    from api.encoding.backends import get_backend
-
     job = EncodingJob(video=video, backend=settings.ENCODING_BACKEND)
     job.spec = build_spec(job_id=job.id, video=video).to_wire()
     job.save()
@@ -72,26 +56,41 @@ def encoding_job_create(*, video: Video) -> EncodingJob:
     return job
 
 
-def _outcome(job: EncodingJob, applied: bool) -> dict:
-    return {"job_id": str(job.id), "phase": job.phase, "progress": job.progress, "applied": applied}
+class JobUpdate(NamedTuple):
+    """What an event did to a job: the job after it, whether it changed anything, and
+    the validated manifest of an applied ``encoding.succeeded``."""
+
+    job: EncodingJob
+    applied: bool
+    manifest: Manifest | None = None
+
+    def outcome(self) -> dict:
+        """The callback's answer: ``{job_id, phase, progress, applied}``."""
+        job = self.job
+        return {
+            "job_id": str(job.id),
+            "phase": job.phase,
+            "progress": job.progress,
+            "applied": self.applied,
+        }
 
 
 @transaction.atomic
-def encoding_job_apply(*, job_id: UUID, event_type: str, data: EncodingEventData) -> dict:
-    """Apply one ``encoding.*`` event to a job, forward only; returns the outcome
-    ``{job_id, phase, progress, applied}``. Raises NotFound (404) for an unknown job and
-    ValidationFailed (422) for a ``succeeded`` event without a valid manifest."""
+def encoding_job_apply(*, job_id: UUID, event_type: str, data: EncodingEventData) -> JobUpdate:
+    """Apply one ``encoding.*`` event to a job, forward only. Raises NotFound (404) for
+    an unknown job and ValidationFailed (422) for a ``succeeded`` event without a valid
+    manifest. The video is left alone (see ``api.pipeline.services``)."""
     job = EncodingJob.objects.select_for_update().filter(id=job_id).first()
     if job is None or job.video_id != data.video_id:
         raise NotFound("No such encoding job for this video.")
     if job.is_terminal:
-        return _outcome(job, applied=False)
-    now = timezone.now()
+        return JobUpdate(job, applied=False)
+    now, manifest = timezone.now(), None
     fields = ["phase", "progress", "updated_at"]
     if event_type in ("encoding.running", "encoding.progress"):
         progress = data.progress if event_type == "encoding.progress" else None
         if job.phase == JobPhase.RUNNING and (progress is None or progress <= job.progress):
-            return _outcome(job, applied=False)
+            return JobUpdate(job, applied=False)
         if job.phase == JobPhase.PENDING:
             job.phase, job.started_at = JobPhase.RUNNING, job.started_at or now
             fields.append("started_at")
@@ -106,23 +105,21 @@ def encoding_job_apply(*, job_id: UUID, event_type: str, data: EncodingEventData
             ) from None
         job.phase, job.progress, job.completed_at = JobPhase.SUCCEEDED, 100.0, now
         fields.append("completed_at")
-        output = storage.storage_name(job.spec["output"])
-        video = video_mark_ready(
-            video=job.video, output_prefix=output, manifest=manifest.model_dump(mode="json")
-        )
-        # chapters embedded in the source file, unless the video has chapters already
-        chapters_import(video=video, chapters=[c.model_dump() for c in manifest.source.chapters])
     elif event_type == "encoding.failed":
         job.phase, job.completed_at = JobPhase.FAILED, now
         job.reason = (data.reason or "encoding_failed")[:64]
         job.message = data.message or "The encoding failed."
         fields += ["completed_at", "reason", "message"]
-        video_fail(video=job.video, code=job.reason, message=job.message)
     job.save(update_fields=fields)
-    return _outcome(job, applied=True)
+    return JobUpdate(job, applied=True, manifest=manifest)
 
 
-def encoding_job_fail(*, job_id: UUID, reason: str, message: str) -> dict:
+def encoding_output_prefix(*, job: EncodingJob) -> str:
+    """The storage name under which the job's worker wrote its outputs."""
+    return storage.storage_name(job.spec["output"])
+
+
+def encoding_job_fail(*, job_id: UUID, reason: str, message: str) -> JobUpdate:
     """Fail a job from the API side (e.g. the worker died without reporting)."""
     job = EncodingJob.objects.get(id=job_id)
     data = EncodingEventData(job_id=job.id, video_id=job.video_id, reason=reason, message=message)
@@ -132,8 +129,6 @@ def encoding_job_fail(*, job_id: UUID, reason: str, message: str) -> dict:
 def encoding_jobs_cancel_for_video(*, video: Video) -> None:
     """Cancel the video's unfinished jobs (phase Failed, reason ``cancelled``); the
     backend stops their workers after commit."""
-    from api.encoding.backends import get_backend
-
     jobs = list(
         EncodingJob.objects.select_for_update().filter(
             video=video, phase__in=(JobPhase.PENDING, JobPhase.RUNNING)
@@ -144,68 +139,3 @@ def encoding_jobs_cancel_for_video(*, video: Video) -> None:
         job.completed_at = timezone.now()
         job.save(update_fields=["phase", "reason", "message", "completed_at", "updated_at"])
         transaction.on_commit(lambda job_id=job.id: get_backend().cancel(job_id))
-
-
-def _verify(body: bytes, headers) -> dict:
-    try:
-        Webhook(settings.CALLBACK_SIGNING_SECRET).verify(body, dict(headers), json_parse=False)
-    except (WebhookVerificationError, ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise SignatureInvalid(f"Callback rejected: {exc}") from None
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise ValidationFailed("The callback body is not JSON.", code="malformed_json") from None
-
-
-def callback_receive(*, body: bytes, headers) -> tuple[int, dict]:
-    """Verify, de-duplicate and apply one callback; returns (HTTP status, data).
-
-    Raises SignatureInvalid (401), ValidationFailed (422) for a body that is not an
-    event we know, NotFound (404) for an unknown job.
-    """
-    payload = _verify(body, headers)
-    webhook_id = headers["webhook-id"]
-    receipt = CallbackReceipt.objects.filter(webhook_id=webhook_id).first()
-    if receipt is not None:
-        metrics.CALLBACKS.labels(type=receipt.event_type, outcome="duplicate").inc()
-        return receipt.status_code, receipt.response
-    try:
-        event = CallbackEvent.model_validate(payload)
-        if event.type not in ENCODING_EVENTS + LIVE_EVENTS:
-            raise ValidationFailed(
-                f"Event type {event.type} is not handled here.",
-                field="type",
-                code="unsupported_event",
-            )
-        # dispatch by event-type prefix: live.* go to the live service
-        live = event.type in LIVE_EVENTS
-        data = (LiveEventData if live else EncodingEventData).model_validate(event.data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ValidationFailed(
-            f"Invalid callback: {first['msg']}", field=".".join(map(str, first["loc"]))
-        ) from None
-    subject = data.event_id if live else data.job_id
-    try:
-        with transaction.atomic():
-            if live:
-                from api.live.services import live_callback_apply
-
-                outcome = live_callback_apply(event_type=event.type, data=data)
-            else:
-                outcome = encoding_job_apply(job_id=data.job_id, event_type=event.type, data=data)
-            CallbackReceipt.objects.create(
-                webhook_id=webhook_id,
-                event_type=event.type,
-                job_id=None if live else data.job_id,
-                status_code=200,
-                response=outcome,
-            )
-    except IntegrityError:
-        # the same webhook-id delivered concurrently: answer as the first delivery did
-        receipt = CallbackReceipt.objects.get(webhook_id=webhook_id)
-        return receipt.status_code, receipt.response
-    logger.info("callback %s %s %s → %s", webhook_id, event.type, subject, json.dumps(outcome))
-    applied = outcome.get("applied", True) if isinstance(outcome, dict) else True
-    metrics.CALLBACKS.labels(type=event.type, outcome="applied" if applied else "ignored").inc()
-    return 200, outcome

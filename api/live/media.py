@@ -31,6 +31,7 @@ from django.utils.crypto import constant_time_compare
 from api.core.errors import InvalidMediaToken, NotFound
 from api.core.parsing import parse_uint
 from api.live.models import LiveEvent, LiveState
+from api.live.selectors import live_event_is_public
 from api.playback.tokens import media_token
 
 LIVE_FILE = re.compile(r"\A(index\.m3u8|s[0-9]{3}_[0-9]{5}\.ts|poster\.jpg)\Z")
@@ -102,8 +103,6 @@ def live_player(request: HttpRequest, *, event: LiveEvent) -> dict:
     """The player config of an event the request's user may see (``LivePlayerOut``): the
     live playlist while live, the poster once the worker grabbed one; tokened URLs
     (``expires_at``) unless the event is public."""
-    from api.live.selectors import live_event_is_public
-
     token = expires = None
     if not live_event_is_public(event):
         token, expires = live_token(event=event)

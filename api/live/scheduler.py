@@ -24,6 +24,9 @@ import time
 from django.conf import settings
 from django.db import connections
 
+from api.live.backends import get_backend
+from api.live.services import live_tick
+
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -33,8 +36,6 @@ _pid: int | None = None
 
 def enabled() -> bool:
     """Whether this process should run the schedule now."""
-    from api.live.backends import get_backend
-
     return bool(settings.LIVE_SCHEDULER) and get_backend().runs_scheduler
 
 
@@ -74,8 +75,6 @@ def _loop() -> None:
 def tick_once() -> dict | None:
     """One ``live_tick``; errors are logged, never raised (the thread goes on). The
     thread's database connection is closed after each tick."""
-    from api.live.services import live_tick
-
     try:
         result = live_tick()
         if any(result.values()):

@@ -4,8 +4,9 @@ State machine, forward only: ``scheduled → starting → live → ended`` (+ ``
 ``start`` (manual, or ``auto_start`` at ``start`` by :func:`live_tick`) launches the
 worker; its signed callbacks move the event: ``live.starting`` (listening) → live,
 ``live.on_air``/``live.off_air`` → ``on_air`` (ordered by session ``seq``),
-``live.ended`` → ended, and with ``record`` the recording becomes a new Video that goes
-through the normal encoding (``encoding_job_create``). The stream key is never logged.
+``live.ended`` → ended (with ``record``, the pipeline then turns the recording into a
+new Video that goes through the normal encoding: ``api.pipeline.services.recording_received``).
+The stream key is never logged.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -29,6 +29,7 @@ from api.core import storage
 from api.core.errors import (
     Conflict,
     InvalidState,
+    NotFound,
     PermissionDenied,
     ValidationFailed,
     WrongPassword,
@@ -44,9 +45,10 @@ from api.live.models import (
     LiveViewer,
     new_stream_key,
 )
+from api.live.transitions import live_event_fail
 from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import Video, Visibility
-from api.videos.services import _apply_access, video_attach_source, video_store_source
+from api.videos.services import _apply_access
 from podv5_contract.events import LiveEventData
 from podv5_media.ffmpeg import find_ffmpeg
 
@@ -276,18 +278,6 @@ def live_event_rotate_key(*, event: LiveEvent) -> LiveEvent:
     return event
 
 
-def live_event_fail(*, event_id: UUID, code: str, message: str) -> None:
-    """Mark an unfinished event ``failed`` (the worker died or could not start)."""
-    LiveEvent.objects.filter(pk=event_id).exclude(state__in=FINAL).update(
-        state=LiveState.FAILED,
-        on_air=False,
-        error_code=code[:64],
-        error_message=message,
-        ended_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-
-
 def viewer_id(*, request, viewer: str | None) -> str:
     """Who a heartbeat counts as: ``c:<client id>``, else ``u:<user id>``, else
     ``s:<session hash>`` (a session is created for anonymous viewers)."""
@@ -334,22 +324,33 @@ def _forward(event: LiveEvent, state: LiveState) -> bool:
     return True
 
 
-def _outcome(event: LiveEvent, applied: bool) -> dict:
-    # the shape of the shared callback answer (api.encoding.api.CallbackOutcome)
-    return {"job_id": str(event.id), "phase": event.state, "progress": 0.0, "applied": applied}
+class LiveUpdate(NamedTuple):
+    """What a ``live.*`` event did to a live event: the event after it, and whether it
+    changed anything."""
+
+    event: LiveEvent
+    applied: bool
+
+    def outcome(self) -> dict:
+        """The callback's answer (``api.callbacks.api.LiveOutcome``)."""
+        event = self.event
+        return {
+            "event_id": str(event.id),
+            "phase": event.state,
+            "on_air": event.on_air,
+            "applied": self.applied,
+        }
 
 
 @transaction.atomic
-def live_callback_apply(*, event_type: str, data: LiveEventData) -> dict:
-    """Apply one ``live.*`` event, forward only; returns ``{job_id: event id, phase:
-    state, progress: 0, applied}``. NotFound (404) for an unknown event."""
-    from api.core.errors import NotFound
-
+def live_callback_apply(*, event_type: str, data: LiveEventData) -> LiveUpdate:
+    """Apply one ``live.*`` event, forward only. NotFound (404) for an unknown event.
+    A recording (``live.ended``) is left to the pipeline."""
     event = LiveEvent.objects.select_for_update().filter(pk=data.event_id).first()
     if event is None:
         raise NotFound("No such live event.")
     if event.state in FINAL:
-        return _outcome(event, applied=False)
+        return LiveUpdate(event, applied=False)
     now = timezone.now()
     if event_type == "live.starting":
         applied = _forward(event, LiveState.LIVE if data.listening else LiveState.STARTING)
@@ -365,8 +366,6 @@ def live_callback_apply(*, event_type: str, data: LiveEventData) -> dict:
     elif event_type == "live.ended":
         event.state, event.on_air, event.ended_at = LiveState.ENDED, False, now
         applied = True
-        if event.record and data.recording:
-            event.video = _recording_to_video(event, data.recording)
     else:  # live.failed
         event.state, event.on_air, event.ended_at = LiveState.FAILED, False, now
         event.error_code = (data.reason or "live_failed")[:64]
@@ -374,37 +373,14 @@ def live_callback_apply(*, event_type: str, data: LiveEventData) -> dict:
         applied = True
     if applied:
         event.save()
-    return _outcome(event, applied)
+    return LiveUpdate(event, applied)
 
 
-def _recording_to_video(event: LiveEvent, recording_uri: str) -> Video | None:
-    """A new Video owned by the event's owner (title, description, visibility, access
-    groups and co-owners carried over) whose source is the recording, sent to the
-    normal encoding. None if the recording is missing."""
-    from api.encoding.services import encoding_job_create
-
-    try:
-        path = Path(default_storage.path(storage.storage_name(recording_uri)))
-    except ValueError:
-        logger.warning("live event %s: recording outside storage, ignored", event.id)
-        return None
-    if not path.is_file() or path.stat().st_size == 0:
-        return None
-    video = Video.objects.create(
-        owner=event.owner,
-        title=event.title,
-        description=event.description,
-        visibility=event.visibility,
-        is_draft=event.is_draft,
-    )
-    video.access_groups.set(event.access_groups.all())
-    video.additional_owners.set(event.additional_owners.all())
-    size = path.stat().st_size
-    stored = video_store_source(video=video, local_path=path, filename="recording.ts")
-    video = video_attach_source(video=video, stored_name=stored, filename="recording.ts", size=size)
-    encoding_job_create(video=video)
-    logger.info("live event %s: recording → video %s", event.id, video.id)
-    return video
+def live_event_set_video(*, event: LiveEvent, video: Video) -> LiveEvent:
+    """Record the video made of the event's recording."""
+    event.video = video
+    event.save(update_fields=["video", "updated_at"])
+    return event
 
 
 def live_tick(*, now: datetime | None = None) -> dict:

@@ -15,20 +15,12 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 
 from api.captions.selectors import chapter_entries, track_entries
+from api.core.links import media_url
 from api.playback.tokens import media_token
 from api.videos.models import Video, VideoStatus
 from podv5_contract.bounds import MAX_SECONDS
-
-
-def media_url(request: HttpRequest, name: str, token: str | None = None) -> str:
-    """Absolute URL of a stored file (``api.playback.views``): plain, or with a token."""
-    if token is None:
-        return request.build_absolute_uri(reverse("media", kwargs={"path": name}))
-    url = reverse("media-token", kwargs={"token": token, "path": name})
-    return request.build_absolute_uri(url)
 
 
 def _duration(video: Video) -> float | None:

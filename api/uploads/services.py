@@ -1,4 +1,5 @@
-"""tus uploads: create, write (streaming, locked), finish (probe → source → encoding),
+"""tus uploads: create, write (streaming, locked), the steps of finishing (probe, store,
+attach: ``api.pipeline.services.source_received`` runs them, then starts the encoding),
 terminate, expire. Protocol details (headers, status codes) live in ``views``."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from api.core import metrics, storage
+from api.core import metrics
 from api.core.errors import Gone, InvalidState, PayloadTooLarge, PodError, UnsupportedMedia
 from api.uploads.models import Upload
 from api.uploads.probe import check_media
@@ -219,8 +220,8 @@ def upload_write(
     ChecksumMismatch (460; the body is discarded). ``write_to`` (optional, ASGI: see
     :meth:`api.asgi.StreamingBody.write_to`) writes the body to the file itself, as it
     arrives; ``read`` is then unused. A body cut short keeps the bytes
-    received (none when a checksum was given). Finishing the upload probes the file: see
-    :func:`upload_finish`.
+    received (none when a checksum was given). Once ``offset == length`` the caller hands
+    the upload to ``api.pipeline.services.source_received``.
     """
     upload_check_alive(upload)
     if upload.is_complete:
@@ -268,8 +269,6 @@ def upload_write(
     finally:
         if not released:
             _release(upload, token)
-    if upload.offset == upload.length:
-        upload_finish(upload=upload)
     return upload
 
 
@@ -372,12 +371,9 @@ def _stream(
     return written
 
 
-def upload_finish(*, upload: Upload) -> Upload:
-    """The last byte arrived: probe the file; media → the video's source and an
-    encoding job; anything else → bytes deleted, video ``failed`` with
-    ``unsupported_media``, and UnsupportedMedia (415) raised."""
-    from api.encoding.services import encoding_job_create
-
+def upload_probe(*, upload: Upload) -> None:
+    """The last byte arrived: flush and probe the file. Anything but media → bytes
+    deleted, video ``failed`` with ``unsupported_media``, and UnsupportedMedia (415)."""
     if settings.UPLOAD_FSYNC != "never":  # the bytes on disk before they become a source
         fd = os.open(upload.spool_path, os.O_RDONLY)
         try:
@@ -391,34 +387,37 @@ def upload_finish(*, upload: Upload) -> Upload:
             video_fail(video=upload.video, code=exc.code, message=exc.message)
             _delete(upload)
         raise
-    if upload.is_complete:
-        return upload
-    filename = upload.filename or "source"
+
+
+def upload_store_source(*, upload: Upload) -> str:
+    """Copy the spool file to the video's source in storage; returns its stored name.
+    StorageUnavailable (503) if the storage fails: the spool file is kept and the
+    upload stays unfinished, so sending the last (empty) PATCH again retries."""
     try:
-        # the transfer (S3: one streamed multipart upload of the spool) before the
+        # the transfer (S3: one streamed multipart upload of the spool) before any
         # transaction, so no row stays locked meanwhile; the PATCH's lease keeps other
         # writers of this upload out
-        stored = video_store_source(
-            video=upload.video, local_path=upload.spool_path, filename=filename
+        return video_store_source(
+            video=upload.video, local_path=upload.spool_path, filename=upload.filename or "source"
         )
     except _storage_errors() as exc:
-        # the spool file is kept and the upload stays unfinished: sending the last
-        # (empty) PATCH again retries the transfer
         logger.warning("upload %s: storing the source failed: %s", upload.id, exc)
         raise StorageUnavailable() from exc
-    try:
-        with transaction.atomic():
-            upload = Upload.objects.select_for_update().get(id=upload.id)
-            video = video_attach_source(
-                video=upload.video, stored_name=stored, filename=filename, size=upload.length
-            )
-            upload.completed_at = timezone.now()
-            upload.save(update_fields=["completed_at", "updated_at"])
-            encoding_job_create(video=video)
-    except Exception:
-        storage.delete_prefix(stored)
-        raise
-    return upload
+
+
+@transaction.atomic
+def upload_attach_source(*, upload: Upload, stored_name: str) -> tuple[Upload, Video]:
+    """The stored file becomes the video's source; the upload is complete."""
+    upload = Upload.objects.select_for_update().get(id=upload.id)
+    video = video_attach_source(
+        video=upload.video,
+        stored_name=stored_name,
+        filename=upload.filename or "source",
+        size=upload.length,
+    )
+    upload.completed_at = timezone.now()
+    upload.save(update_fields=["completed_at", "updated_at"])
+    return upload, video
 
 
 class StorageUnavailable(PodError):

@@ -37,13 +37,14 @@ from api.core.errors import (
 )
 from api.core.parsing import parse_uint
 from api.core.ratelimit import enforce
+from api.core.tus import CHECKSUM_ALGORITHMS
+from api.pipeline import services as pipeline
 from api.uploads import services
 from api.uploads.models import Upload
 from api.videos.selectors import can_edit, video_get_editable
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
-CHECKSUM_ALGORITHMS = ("sha1", "sha256")
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 
@@ -205,7 +206,7 @@ class TusUploadView(View):
         length = _int_header(request, "Content-Length", required=False) or 0
         checksum = _checksum(request)  # a malformed header answers 400 before any write
         with metrics.UPLOADS_IN_FLIGHT.track_inprogress():
-            return services.upload_write(
+            upload = services.upload_write(
                 upload=upload,
                 offset=offset,
                 # ASGI (api.asgi.StreamingBody): the received pieces, written without a join
@@ -215,6 +216,9 @@ class TusUploadView(View):
                 # ASGI: the event loop writes each piece as it arrives (no hand-off per piece)
                 write_to=getattr(request._stream, "write_to", None),
             )
+            if upload.offset == upload.length:  # the last byte: probe, attach, encode
+                upload = pipeline.source_received(upload=upload)
+            return upload
 
     # --- tus -----------------------------------------------------------------------------
 
@@ -257,7 +261,7 @@ class TusUploadView(View):
         if request.headers.get("Content-Type") == OFFSET_CONTENT_TYPE:
             upload = self._write(request, upload, 0)
         elif length == 0:  # nothing to send: the upload is complete as created
-            services.upload_finish(upload=upload)
+            upload = pipeline.source_received(upload=upload)
         response = HttpResponse(status=201)
         response["Location"] = request.build_absolute_uri(
             reverse("tus-upload", kwargs={"upload_id": upload.id})

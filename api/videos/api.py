@@ -9,6 +9,7 @@ from ninja import Header, Query, Router, Status
 
 from api.accounts.auth import auth_optional, auth_required
 from api.core.ratelimit import enforce
+from api.pipeline import services as pipeline
 from api.videos import selectors, services
 from api.videos.grants import GRANT_HEADER
 from api.videos.schemas import (
@@ -65,7 +66,7 @@ def update_video(request, video_id: UUID, payload: VideoPatch):
 def delete_video(request, video_id: UUID):
     """Delete a video with its files; a running encoding is cancelled (owner, staff)."""
     video = selectors.video_get_deletable(video_id=video_id, user=request.auth)
-    services.video_delete(video=video)
+    pipeline.video_deleted(video=video)  # jobs cancelled, uploads dropped, then the video
     return Status(204, None)
 
 

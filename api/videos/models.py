@@ -60,6 +60,10 @@ SEARCH_VECTOR = SearchVector("title", "description", "search_tags", config=SEARC
 SOURCE_DIR = "source/"
 
 
+#: the statuses in which a video's source may still be uploaded (again)
+UPLOADABLE = (VideoStatus.DRAFT, VideoStatus.UPLOADING, VideoStatus.FAILED)
+
+
 class Video(models.Model):
     """A video: its metadata, its source file and, once encoded, its outputs.
 

@@ -8,13 +8,17 @@ from typing import Literal
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from ninja import Field, Schema
 
 from api.accounts.schemas import AccessGroupOut
 from api.core.fields import LINE_PATTERN, MAX_ITEMS, Index, Instant, RowId, line, text
+from api.core.links import media_url
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.videos.models import Licence, Video, VideoStatus, Visibility
+from api.core.tus import CHECKSUM_ALGORITHMS
+from api.videos.models import UPLOADABLE, Licence, Video, VideoStatus, Visibility
+from api.videos.selectors import can_edit
 
 #: NUL and control characters are refused (422): see ``api.core.fields``
 NO_NUL = LINE_PATTERN
@@ -37,6 +41,16 @@ _CHANNELS = "channel ids; you must own or be a member of each channel (staff: an
 _THEMES = "theme ids, each in one of the video's channels"
 _TAGS = "keywords; stored normalised as lower-case slugs ('Machine Learning' → machine-learning)"
 TagName = line(100, min_length=1)
+
+
+def _stat(obj: Video, name: str) -> int:
+    """A counter of the video's stats row (``api.social`` keeps it; zero when there is
+    none yet), read through the reverse relation (loaded by ``select_related("stats")``
+    when the query did)."""
+    try:
+        return getattr(obj.stats, name)
+    except ObjectDoesNotExist:
+        return 0
 
 
 class VideoIn(Schema):
@@ -180,21 +194,15 @@ class VideoOut(Schema):
 
     @staticmethod
     def resolve_views(obj: Video):
-        from api.social.selectors import video_stats
-
-        return video_stats(video=obj).views
+        return _stat(obj, "views")
 
     @staticmethod
     def resolve_likes(obj: Video):
-        from api.social.selectors import video_stats
-
-        return video_stats(video=obj).likes
+        return _stat(obj, "likes")
 
     @staticmethod
     def resolve_dislikes(obj: Video):
-        from api.social.selectors import video_stats
-
-        return video_stats(video=obj).dislikes
+        return _stat(obj, "dislikes")
 
     @staticmethod
     def resolve_additional_owners(obj: Video):
@@ -234,10 +242,6 @@ class VideoOut(Schema):
 
     @staticmethod
     def resolve_upload(obj: Video, context):
-        from api.uploads.views import CHECKSUM_ALGORITHMS
-        from api.videos.selectors import can_edit
-        from api.videos.services import UPLOADABLE
-
         request = context["request"]
         user = getattr(request, "auth", None) or request.user
         if obj.status not in UPLOADABLE or not can_edit(user, obj):
@@ -279,8 +283,6 @@ class VideoCardOut(Schema):
 
     @staticmethod
     def resolve_poster(obj: Video, context):
-        from api.playback.services import media_url
-
         poster = (obj.manifest or {}).get("poster")
         return media_url(context["request"], obj.output_prefix + poster) if poster else None
 

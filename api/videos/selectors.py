@@ -36,8 +36,6 @@ from api.accounts.models import User
 from api.core.access import can_edit_expression, group_member_q, is_staff, owners_q
 from api.core.errors import NotFound, PermissionDenied
 from api.core.pagination import DEFAULT_LIMIT, SortKey, keyset_page
-from api.editorial.models import Channel, Discipline, Tag, Theme
-from api.encoding.models import EncodingJob
 from api.videos.grants import VideoGrant, grant_read
 from api.videos.models import (
     PUBLIC_Q,
@@ -51,20 +49,32 @@ from api.videos.models import (
 _PUBLISHED = Q(status=VideoStatus.READY, is_draft=False)
 
 _CO_OWNERS = Prefetch("additional_owners", queryset=User.objects.only("id", "username"))
+
+
+def _related(field: str):
+    """The model behind one of Video's relations (api.editorial's, api.encoding's): reached
+    through the relation, without importing those apps, which sit above api.videos."""
+    return Video._meta.get_field(field).related_model
+
+
 _LATEST_JOBS = Prefetch(
     "encoding_jobs",
     # what EncodingOut shows: not the spec (JSON parsed for nothing)
-    queryset=EncodingJob.objects.only("id", "video_id", "phase", "progress", "created_at").order_by(
-        "-created_at"
-    ),
+    queryset=_related("encoding_jobs")
+    .objects.only("id", "video_id", "phase", "progress", "created_at")
+    .order_by("-created_at"),
     to_attr="latest_jobs",
 )
+
+
 #: the compact editorial objects of ``VideoOut`` (one query each, whatever the page)
 _EDITORIAL = (
-    Prefetch("channels", queryset=Channel.objects.only("id", "slug", "title")),
-    Prefetch("themes", queryset=Theme.objects.only("id", "slug", "title", "channel_id")),
-    Prefetch("disciplines", queryset=Discipline.objects.only("id", "slug", "title")),
-    Prefetch("tags", queryset=Tag.objects.only("id", "slug", "name")),
+    Prefetch("channels", queryset=_related("channels").objects.only("id", "slug", "title")),
+    Prefetch(
+        "themes", queryset=_related("themes").objects.only("id", "slug", "title", "channel_id")
+    ),
+    Prefetch("disciplines", queryset=_related("disciplines").objects.only("id", "slug", "title")),
+    Prefetch("tags", queryset=_related("tags").objects.only("id", "slug", "name")),
 )
 
 #: ``?ordering=`` values of video lists; each pages by (key, id), see api.core.pagination

@@ -21,14 +21,11 @@ from api.core.errors import (
 )
 from api.editorial.services import UNSET, video_editorial_resolve, video_type_resolve
 from api.videos.grants import GRANT_HEADER, grant_issue
-from api.videos.models import SOURCE_DIR, Licence, Video, VideoStatus, Visibility
+from api.videos.models import SOURCE_DIR, UPLOADABLE, Licence, Video, VideoStatus, Visibility
 from api.videos.selectors import can_manage
 from podv5_contract.events import public_message
 
 logger = logging.getLogger(__name__)
-
-#: statuses from which a new source may be uploaded
-UPLOADABLE = (VideoStatus.DRAFT, VideoStatus.UPLOADING, VideoStatus.FAILED)
 
 
 @transaction.atomic
@@ -230,18 +227,13 @@ def video_unlock(*, video: Video, password: str) -> dict:
     return {"grant": token, "expires_at": expires_at, "header": GRANT_HEADER}
 
 
+@transaction.atomic
 def video_delete(*, video: Video) -> None:
-    """Delete the video, its uploads and encoding jobs (running ones are cancelled),
-    then its files once the transaction has committed."""
-    from api.encoding.services import encoding_jobs_cancel_for_video
-    from api.uploads.services import uploads_delete_for_video
-
+    """Delete the video (its rows cascade), then its files once the transaction has
+    committed. Its jobs and uploads: ``api.pipeline.services.video_deleted`` first."""
     prefix = video.storage_prefix
-    with transaction.atomic():
-        encoding_jobs_cancel_for_video(video=video)
-        uploads_delete_for_video(video=video)
-        video.delete()
-        transaction.on_commit(lambda: storage.delete_prefix(prefix))
+    video.delete()
+    transaction.on_commit(lambda: storage.delete_prefix(prefix))
 
 
 @transaction.atomic

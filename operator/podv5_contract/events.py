@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
 from podv5_contract.bounds import Count, Percent, Seconds
 
@@ -64,17 +64,14 @@ ENCODING_EVENTS = (
 LIVE_EVENTS = ("live.starting", "live.on_air", "live.off_air", "live.ended", "live.failed")
 EVENT_TYPES = ENCODING_EVENTS + LIVE_EVENTS
 
-EventType = Literal[
+EncodingEventType = Literal[
     "encoding.running",
     "encoding.progress",
     "encoding.succeeded",
     "encoding.failed",
-    "live.starting",
-    "live.on_air",
-    "live.off_air",
-    "live.ended",
-    "live.failed",
 ]
+LiveEventType = Literal["live.starting", "live.on_air", "live.off_air", "live.ended", "live.failed"]
+EventType = Literal[EncodingEventType, LiveEventType]  # the nine, flattened
 
 
 class EncodingEventData(BaseModel):
@@ -95,16 +92,6 @@ class EncodingEventData(BaseModel):
     manifest: dict | None = None
     reason: Reason = None
     message: Message = None
-
-
-class CallbackEvent(BaseModel):
-    """A callback body."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    type: EventType
-    timestamp: str
-    data: dict
 
 
 def webhook_id(job_id: UUID | str, event_type: str, seq: int | None = None) -> str:
@@ -137,3 +124,35 @@ class LiveEventData(BaseModel):
     duration: Seconds | None = None
     reason: Reason = None
     message: Message = None
+
+
+class EncodingCallbackEvent(BaseModel):
+    """A callback body of an ``encoding.*`` event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: EncodingEventType
+    timestamp: str
+    data: EncodingEventData
+
+
+class LiveCallbackEvent(BaseModel):
+    """A callback body of a ``live.*`` event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: LiveEventType
+    timestamp: str
+    data: LiveEventData
+
+
+#: a callback body: ``{"type", "timestamp", "data"}``, ``data`` typed by ``type``
+CallbackEvent = Annotated[EncodingCallbackEvent | LiveCallbackEvent, Field(discriminator="type")]
+
+_CALLBACK_EVENT: TypeAdapter[EncodingCallbackEvent | LiveCallbackEvent] = TypeAdapter(CallbackEvent)
+
+
+def parse_callback_event(payload: object) -> EncodingCallbackEvent | LiveCallbackEvent:
+    """Validate a callback body (parsed JSON); raises pydantic's ValidationError, whose
+    error locations start with the event type (the union's tag) when it was known."""
+    return _CALLBACK_EVENT.validate_python(payload)

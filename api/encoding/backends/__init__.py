@@ -10,28 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from abc import ABC, abstractmethod
-from uuid import UUID
 
 from django.conf import settings
 
+from api.encoding.backends.base import EncodingBackend, set_failure_handler
+from api.encoding.backends.local import LocalBackend
+
+__all__ = ["EncodingBackend", "get_backend", "on_server_start", "set_failure_handler"]
+
 logger = logging.getLogger(__name__)
-
-
-class EncodingBackend(ABC):
-    name: str
-
-    @abstractmethod
-    def submit(self, job_id: UUID) -> None:
-        """Start (or queue) the job. Idempotent: a job already running is left alone."""
-
-    @abstractmethod
-    def cancel(self, job_id: UUID) -> None:
-        """Stop the job's worker if it runs; a no-op otherwise."""
-
-    @abstractmethod
-    def resume(self) -> int:
-        """Pick up jobs left unfinished by a previous server process; returns how many."""
 
 
 _backend: EncodingBackend | None = None
@@ -43,10 +30,10 @@ def get_backend() -> EncodingBackend:
     with _lock:
         if _backend is None or _backend.name != settings.ENCODING_BACKEND:
             if settings.ENCODING_BACKEND == "local":
-                from api.encoding.backends.local import LocalBackend
-
                 _backend = LocalBackend()
             elif settings.ENCODING_BACKEND == "kubernetes":
+                # imported here: the Kubernetes client is an optional, heavy dependency
+                # that the embedded default (local) never needs
                 from api.encoding.backends.kubernetes import KubernetesBackend
 
                 _backend = KubernetesBackend()

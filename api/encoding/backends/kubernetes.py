@@ -24,7 +24,7 @@ from django.conf import settings
 from urllib3.exceptions import HTTPError
 
 from api.core.kube import ApiException, ConfigException, Kube
-from api.encoding.backends import EncodingBackend
+from api.encoding.backends.base import EncodingBackend, report_failure
 from api.encoding.models import EncodingJob
 from podv5_contract.resources import API_VERSION, FINALIZER, LABEL_VIDEO
 
@@ -76,8 +76,6 @@ class KubernetesBackend(EncodingBackend):
         """Create the job's EncodingJob (idempotent). If the cluster can't be reached after
         ``SUBMIT_RETRY_DELAYS``, or refuses the resource, the job fails with reason
         ``backend_unavailable`` / ``backend_rejected`` rather than staying Pending."""
-        from api.encoding.services import encoding_job_fail
-
         job = EncodingJob.objects.get(id=job_id)
         body = encodingjob_resource(job, self.namespace)
         for attempt, delay in enumerate((*SUBMIT_RETRY_DELAYS, None), start=1):
@@ -101,7 +99,7 @@ class KubernetesBackend(EncodingBackend):
                 time.sleep(delay)
                 continue
             logger.error("job %s: could not create its EncodingJob: %s", job.id, problem)
-            encoding_job_fail(
+            report_failure(
                 job_id=job.id,
                 reason="backend_unavailable" if retryable or reason is None else reason,
                 message=f"Could not create the EncodingJob resource: {problem}",

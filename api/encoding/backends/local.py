@@ -35,7 +35,7 @@ from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
-from api.encoding.backends import EncodingBackend
+from api.encoding.backends.base import EncodingBackend, report_failure
 from api.encoding.models import EncodingJob, JobPhase
 from podv5_contract.logs import REQUEST_ID, REQUEST_ID_ENV, valid_request_id
 
@@ -195,8 +195,6 @@ class LocalBackend(EncodingBackend):
             connections.close_all()  # this thread's connections; none may linger idle
 
     def _run(self, job_id: UUID) -> None:
-        from api.encoding.services import encoding_job_fail
-
         job = self._claim(job_id)
         if job is None:
             logger.info("job %s is finished or run elsewhere; skipping", job_id)
@@ -219,7 +217,7 @@ class LocalBackend(EncodingBackend):
                 command, env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
             )
         except OSError as exc:
-            encoding_job_fail(
+            report_failure(
                 job_id=job.id,
                 reason="worker_unavailable",
                 message=f"Could not start the worker: {exc}",
@@ -245,13 +243,13 @@ class LocalBackend(EncodingBackend):
             return
         if code != 0 and not job.is_terminal:
             # the worker died without reporting (killed, crashed before its callback)
-            encoding_job_fail(
+            report_failure(
                 job_id=job.id,
                 reason="worker_failed",
                 message=f"The worker exited with code {code}.",
             )
         elif code == 0 and not job.is_terminal:
-            encoding_job_fail(
+            report_failure(
                 job_id=job.id,
                 reason="worker_no_result",
                 message="The worker exited without reporting a result.",

@@ -28,12 +28,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from pydantic import ValidationError
 from urllib3.exceptions import HTTPError
 
 from api.core import storage
 from api.core.kube import ApiException, ConfigException, Kube
+from api.core.links import callback_url
 from api.live.backends.base import BackendUnavailable, LiveBackend
 from api.live.models import LiveEvent, LiveState
 from podv5_contract.live_spec import DesiredState, LiveEventSpec, SecretKeyRef
@@ -93,7 +93,7 @@ def liveevent_spec(event: LiveEvent) -> dict:
             stream_key=SecretKeyRef(name=secret_name(event.id), key=SECRET_KEY),
             segment_duration=settings.LIVE_SEGMENT_SECONDS,
             reconnect_seconds=settings.LIVE_RECONNECT_SECONDS,
-            callback_url=settings.API_BASE_URL + reverse("v1:encoding_callback"),
+            callback_url=callback_url(),
         )
     except ValidationError as exc:
         raise BackendUnavailable(

@@ -28,11 +28,12 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.urls import reverse
 
 from api.core import storage
+from api.core.links import callback_url
 from api.live.backends.base import LiveBackend
 from api.live.models import IngestProtocol, LiveEvent, LiveState
+from api.live.transitions import live_event_fail
 from podv5_contract.live_worker import LiveSpec
 
 logger = logging.getLogger(__name__)
@@ -71,15 +72,13 @@ def build_spec(event: LiveEvent, *, port: int) -> LiveSpec:
         segment_duration=settings.LIVE_SEGMENT_SECONDS,
         record=event.record,
         reconnect_seconds=settings.LIVE_RECONNECT_SECONDS,
-        callback_url=settings.API_BASE_URL + reverse("v1:encoding_callback"),
+        callback_url=callback_url(),
     )
 
 
 def launch(event_id: UUID) -> None:
     """Start the worker of an event in ``starting`` state; records its port and pid.
     If it cannot start, the event fails (``worker_unavailable``)."""
-    from api.live.services import live_event_fail
-
     event = LiveEvent.objects.get(pk=event_id)
     port = free_port(settings.LIVE_INGEST_BIND, udp=event.protocol == IngestProtocol.SRT)
     spec_dir = Path(settings.VAR_DIR) / "live"
@@ -105,8 +104,6 @@ def launch(event_id: UUID) -> None:
 
 
 def _reap(event_id: UUID, proc: subprocess.Popen, spec_path: Path) -> None:
-    from api.live.services import live_event_fail
-
     code = proc.wait()
     spec_path.unlink(missing_ok=True)
     try:

@@ -93,7 +93,7 @@ def test_missing_worker_command_fails_clearly(live_api, processing_video, settin
 
 @pytest.mark.media
 def test_deleting_a_video_cancels_its_running_worker(live_api, user, tmp_path, settings):
-    from api.videos.services import video_delete
+    from api.pipeline.services import video_deleted
 
     video = Video.objects.create(owner=user, title="long", status=VideoStatus.UPLOADING)
     clip = make_clip(tmp_path / "long.mp4", seconds=60, size="1280x720")
@@ -104,7 +104,7 @@ def test_deleting_a_video_cancels_its_running_worker(live_api, user, tmp_path, s
     while time.monotonic() < deadline and not backend._procs:
         time.sleep(0.1)
     proc = next(iter(backend._procs.values()))
-    video_delete(video=video)  # cancels the worker once committed
+    video_deleted(video=video)  # cancels the worker once committed
     assert proc.wait(timeout=30) != 0
     backend.wait_idle(timeout=60)
     assert not EncodingJob.objects.filter(id=job.id).exists()

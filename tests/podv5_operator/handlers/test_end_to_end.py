@@ -8,7 +8,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from api.encoding.models import CallbackReceipt, EncodingJob
+from api.callbacks.models import CallbackReceipt
+from api.encoding.models import EncodingJob
 from podv5_contract.events import webhook_id
 from tests.conftest import bearer, fetch_hls_start
 from tests.podv5_operator.handlers.conftest import (

@@ -21,7 +21,7 @@ from api.encoding.backends import get_backend
 from api.encoding.models import EncodingJob, JobPhase
 from api.encoding.services import encoding_job_create
 from api.videos.models import Video, VideoStatus
-from tests.api.encoding.test_callbacks import ids, manifest, send
+from tests.api.callbacks.test_callbacks import ids, manifest, send
 from tests.api.factories import attach_source
 from tests.conftest import ApiClient
 

@@ -8,7 +8,8 @@ import pytest
 from django.conf import settings as django_settings
 from standardwebhooks.webhooks import Webhook
 
-from api.encoding.models import CallbackReceipt, EncodingJob, JobPhase
+from api.callbacks.models import CallbackReceipt
+from api.encoding.models import EncodingJob, JobPhase
 from api.videos.models import Video, VideoStatus
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,142 @@
+"""The video workflow. Keyword-only services, each one step of a video's life:
+
+- :func:`source_received` — the last byte of a tus upload: probe → attach → encode;
+- :func:`recording_received` — a live event's recording → a new VOD video → encode;
+- :func:`encoding_succeeded` / :func:`encoding_failed` — a job's end: the video is
+  ready (chapters imported) or failed; :func:`encoding_job_lost` for a job its backend
+  could not run;
+- :func:`video_deleted` — cancel the jobs, drop the uploads, delete the video.
+
+The callbacks that drive the encoding and live steps arrive through ``api.pipeline.handlers``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from uuid import UUID
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from api.captions.services import chapters_import
+from api.core import storage
+from api.encoding.models import EncodingJob
+from api.encoding.services import (
+    encoding_job_create,
+    encoding_job_fail,
+    encoding_jobs_cancel_for_video,
+    encoding_output_prefix,
+)
+from api.live.models import LiveEvent
+from api.live.services import live_event_set_video
+from api.uploads.models import Upload
+from api.uploads.services import (
+    upload_attach_source,
+    upload_probe,
+    upload_store_source,
+    uploads_delete_for_video,
+)
+from api.videos.models import Video
+from api.videos.services import (
+    video_attach_source,
+    video_delete,
+    video_fail,
+    video_mark_ready,
+    video_store_source,
+)
+from podv5_contract.outputs import Manifest
+
+logger = logging.getLogger(__name__)
+
+RECORDING_FILENAME = "recording.ts"
+
+
+def source_received(*, upload: Upload) -> Upload:
+    """The last byte of ``upload`` arrived: probe the file (not media → the video fails,
+    UnsupportedMedia, 415), store it as the video's source (StorageUnavailable, 503:
+    retry the last PATCH), attach it and create the encoding job, in one transaction
+    (the stored file is deleted if that fails). An upload already complete is left as
+    it is."""
+    upload_probe(upload=upload)
+    if upload.is_complete:
+        return upload
+    stored = upload_store_source(upload=upload)
+    try:
+        with transaction.atomic():
+            upload, video = upload_attach_source(upload=upload, stored_name=stored)
+            encoding_job_create(video=video)
+    except Exception:
+        storage.delete_prefix(stored)
+        raise
+    return upload
+
+
+@transaction.atomic
+def recording_received(*, event: LiveEvent, uri: str) -> Video | None:
+    """A live event ended with a recording at ``uri``: a new Video owned by the event's
+    owner (title, description, visibility, access groups and co-owners carried over)
+    whose source is the recording, sent to the normal encoding, and recorded on the
+    event. None if the recording is missing or outside the storage."""
+    try:
+        path = Path(default_storage.path(storage.storage_name(uri)))
+    except ValueError:
+        logger.warning("live event %s: recording outside storage, ignored", event.id)
+        return None
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    video = Video.objects.create(
+        owner=event.owner,
+        title=event.title,
+        description=event.description,
+        visibility=event.visibility,
+        is_draft=event.is_draft,
+    )
+    video.access_groups.set(event.access_groups.all())
+    video.additional_owners.set(event.additional_owners.all())
+    size = path.stat().st_size
+    stored = video_store_source(video=video, local_path=path, filename=RECORDING_FILENAME)
+    video = video_attach_source(
+        video=video, stored_name=stored, filename=RECORDING_FILENAME, size=size
+    )
+    encoding_job_create(video=video)
+    live_event_set_video(event=event, video=video)
+    logger.info("live event %s: recording → video %s", event.id, video.id)
+    return video
+
+
+@transaction.atomic
+def encoding_succeeded(*, job: EncodingJob, manifest: Manifest) -> Video:
+    """The job succeeded: its video is ready with the job's outputs; chapters embedded
+    in the source file are imported, unless the video has chapters already."""
+    video = video_mark_ready(
+        video=job.video,
+        output_prefix=encoding_output_prefix(job=job),
+        manifest=manifest.model_dump(mode="json"),
+    )
+    chapters_import(video=video, chapters=[c.model_dump() for c in manifest.source.chapters])
+    return video
+
+
+@transaction.atomic
+def encoding_failed(*, job: EncodingJob, code: str, message: str) -> Video:
+    """The job failed: so does its video, with the job's reason and message."""
+    return video_fail(video=job.video, code=code, message=message)
+
+
+@transaction.atomic
+def encoding_job_lost(*, job_id: UUID, reason: str, message: str) -> None:
+    """A backend could not run the job (worker not started, died without reporting,
+    the cluster refused the resource): the job fails, and so does its video."""
+    update = encoding_job_fail(job_id=job_id, reason=reason, message=message)
+    if update.applied:
+        encoding_failed(job=update.job, code=update.job.reason, message=update.job.message)
+
+
+def video_deleted(*, video: Video) -> None:
+    """Delete the video with its uploads and encoding jobs (running ones are cancelled:
+    their workers are stopped), then its files once the transaction has committed."""
+    with transaction.atomic():
+        encoding_jobs_cancel_for_video(video=video)
+        uploads_delete_for_video(video=video)
+        video_delete(video=video)
