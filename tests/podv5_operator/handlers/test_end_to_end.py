@@ -44,8 +44,14 @@ def test_upload_encode_on_kubernetes_play(
 
     cr = wait_until(succeeded, 60, what="the EncodingJob to be Succeeded")
     assert cr["status"]["progress"] == 100 and cr["status"]["jobName"] == name
-    kube_job = kube.read_job(kube_namespace, name)
-    assert kube_job["status"].get("succeeded") == 1
+
+    # the Job controller counts the succeeded pod in its own status update, which may land
+    # after the one the operator reacted to: wait for it rather than race it
+    def job_counted():
+        kube_job = kube.read_job(kube_namespace, name)
+        return kube_job if kube_job["status"].get("succeeded") == 1 else None
+
+    kube_job = wait_until(job_counted, 60, what="the Job controller to count the succeeded pod")
     [pod] = kube.job_pods(kube_job)
     assert "media-encode" in " ".join(pod["spec"]["containers"][0]["command"])
     # encoding.running came from the worker or the operator (same webhook-id: applied once)
