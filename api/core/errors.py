@@ -247,6 +247,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "upload_too_large": (413, "tus: Upload-Length is over UPLOAD_MAX_SIZE."),
     "upload_length_exceeded": (413, "tus: the body goes past Upload-Length."),
     "unsupported_media": (415, "The uploaded file is not audio or video we can read."),
+    "truncated_media": (415, "The uploaded file's index points past its end (a cut file)."),
     "wrong_content_type": (415, "tus: a PATCH body that is not application/offset+octet-stream."),
     "range_not_satisfiable": (416, "A media Range header past the end of the file."),
     # 422

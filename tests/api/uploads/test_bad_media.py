@@ -37,13 +37,13 @@ def upload_all(tus, video_id, data, filename="clip.mp4"):
     return tus.patch_bytes(url, 0, data)
 
 
-def assert_rejected(response, video_id, settings):
+def assert_rejected(response, video_id, settings, code="unsupported_media"):
     assert response.status_code == 415, response.content
     body = response.json()
     assert body["status"] == "error"
-    assert body["errors"][0]["code"] == "unsupported_media"
+    assert body["errors"][0]["code"] == code
     video = Video.objects.get(id=video_id)
-    assert video.status == "failed" and video.error_code == "unsupported_media"
+    assert video.status == "failed" and video.error_code == code
     assert video.source_name == ""
     assert not Upload.objects.exists() and not EncodingJob.objects.exists()
     spool = settings.UPLOAD_SPOOL_DIR
@@ -63,6 +63,17 @@ def test_truncated_mp4(tus, video, settings, tmp_path):
     # moov at the end (ffmpeg's default): cutting the tail loses the index
     data = make_clip(tmp_path / "t.mp4").read_bytes()
     assert_rejected(upload_all(tus, video["id"], data[: len(data) // 2]), video["id"], settings)
+
+
+def test_truncated_faststart_mp4_is_refused_as_the_worker_would(tus, video, settings, tmp_path):
+    # moov first (faststart): the first frames still decode, but the index points past the
+    # end of the file; the upload uses the worker's probe, so it is refused now, not after
+    # an encoding job fails on it
+    data = make_clip(tmp_path / "f.mp4", seconds=4, extra=("-movflags", "+faststart"))
+    data = data.read_bytes()
+    response = upload_all(tus, video["id"], data[: len(data) * 2 // 3])
+    assert_rejected(response, video["id"], settings, code="truncated_media")
+    assert "/" not in response.json()["errors"][0]["message"]  # no server path
 
 
 def test_empty_file(tus, video, settings):
