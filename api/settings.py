@@ -29,6 +29,7 @@ from api.core.env import (
     env_list,
     env_networks,
 )
+from podv5_contract.storage import S3Config, StorageError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -226,21 +227,27 @@ STORAGES = {
 #: credentials come from boto3's chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY...).
 #: The workers read the same S3_* names from their environment.
 S3_BUCKET = env("S3_BUCKET", "")
-S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", "")
-S3_REGION = env("S3_REGION", "")
-S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", "path" if S3_ENDPOINT_URL else "auto")
+#: the endpoint, region, addressing style, multipart threshold and part size (bytes, both
+#: >= 5 MiB), threads per transfer, attempts per request and timeouts (seconds) are read by
+#: the workers' own parser (podv5_contract.storage.S3Config): one reading of the S3_* names
+#: for the API and the workers, one set of rules and errors
+try:
+    _S3 = S3Config.from_env()
+except StorageError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+S3_ENDPOINT_URL = _S3.endpoint_url or ""
+S3_REGION = _S3.region or ""
+S3_ADDRESSING_STYLE = _S3.addressing_style
+S3_MULTIPART_THRESHOLD = _S3.multipart_threshold
+S3_MULTIPART_CHUNKSIZE = _S3.multipart_chunksize
+S3_MAX_CONCURRENCY = _S3.max_concurrency
+S3_MAX_ATTEMPTS = _S3.max_attempts
+S3_CONNECT_TIMEOUT = _S3.connect_timeout
+S3_READ_TIMEOUT = _S3.read_timeout
 #: lifetime of presigned GET URLs of media (seconds), and the endpoint they name when
 #: clients reach the server at another address than the API does
 S3_PRESIGN_SECONDS = env_int("S3_PRESIGN_SECONDS", 300)
 S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL", "")
-#: multipart uploads past this size (bytes), in parts of this size (both >= 5 MiB)
-S3_MULTIPART_THRESHOLD = env_int("S3_MULTIPART_THRESHOLD", 16 * 1024**2)
-S3_MULTIPART_CHUNKSIZE = env_int("S3_MULTIPART_CHUNKSIZE", 16 * 1024**2)
-#: threads per transfer, attempts per request, timeouts (seconds)
-S3_MAX_CONCURRENCY = env_int("S3_MAX_CONCURRENCY", 4)
-S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 5)
-S3_CONNECT_TIMEOUT = env_float("S3_CONNECT_TIMEOUT", 5, minimum=0)
-S3_READ_TIMEOUT = env_float("S3_READ_TIMEOUT", 60, minimum=0)
 if STORAGE_BACKEND == "s3":
     if not S3_BUCKET:
         raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET")

@@ -17,13 +17,13 @@ import functools
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage, storages
 from storages.backends.s3 import S3Storage
 
-MIB = 1024 * 1024
+from podv5_contract.storage import StorageError, local_path, split_s3_uri
 
 
 def is_s3() -> bool:
@@ -103,18 +103,20 @@ def storage_uri(name: str) -> str:
 
 def storage_name(uri: str) -> str:
     """Storage name of a URI of our storage (``file://`` inside ``MEDIA_ROOT``, or
-    ``s3://`` in ``S3_BUCKET``); raises ValueError for any other."""
-    parsed = urlparse(uri)
-    if is_s3():
-        if parsed.scheme != "s3" or parsed.netloc != settings.S3_BUCKET:
-            raise ValueError(f"not in the media bucket {settings.S3_BUCKET!r}: {uri}")
-        name = unquote(parsed.path).lstrip("/")
-        if not name or ".." in name.split("/"):
-            raise ValueError(f"not a storage name: {uri}")
-        return name
-    if parsed.scheme != "file":
-        raise ValueError(f"not a local storage URI: {uri}")
-    path = Path(unquote(parsed.path)).resolve()
+    ``s3://`` in ``S3_BUCKET``), parsed by the contract's URI rules
+    (``podv5_contract.storage``, as the workers parse them); raises ValueError for any
+    other."""
+    try:
+        if is_s3():
+            bucket, name = split_s3_uri(uri)
+            if bucket != settings.S3_BUCKET:
+                raise ValueError(f"not in the media bucket {settings.S3_BUCKET!r}: {uri}")
+            if not name or ".." in name.split("/"):
+                raise ValueError(f"not a storage name: {uri}")
+            return name
+        path = local_path(uri).resolve()
+    except StorageError as exc:
+        raise ValueError(str(exc)) from None
     root = Path(settings.MEDIA_ROOT).resolve()
     if not path.is_relative_to(root):
         raise ValueError(f"outside MEDIA_ROOT: {uri}")

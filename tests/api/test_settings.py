@@ -80,7 +80,7 @@ def test_migrate_creates_the_embedded_defaults_folders(tmp_path):
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("S3_CONNECT_TIMEOUT", "5s", "S3_CONNECT_TIMEOUT must be a number, got '5s'"),
+        ("S3_CONNECT_TIMEOUT", "5s", "S3_CONNECT_TIMEOUT='5s' is not a number"),
         ("LIVE_SEGMENT_SECONDS", "nan", "LIVE_SEGMENT_SECONDS must be a finite number"),
         ("UPLOAD_MAX_SIZE", "20GB", "UPLOAD_MAX_SIZE must be an integer, got '20GB'"),
         ("TRUSTED_PROXY_HOPS", "-1", "TRUSTED_PROXY_HOPS must be an integer >= 0"),

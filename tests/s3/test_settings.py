@@ -48,3 +48,13 @@ def test_s3_default_storage(tmp_path):
         "300",
         "None",
     ]
+
+
+def test_s3_settings_follow_the_workers_rules(tmp_path):
+    """The API reads the S3_* names with the workers' parser (podv5_contract.storage):
+    what a worker would refuse stops the API at start-up too, naming the variable."""
+    result = load_settings(tmp_path, **S3_ENV, S3_MULTIPART_CHUNKSIZE="1024")
+    assert result.returncode != 0
+    assert "S3_MULTIPART_CHUNKSIZE must be at least" in result.stderr
+    result = load_settings(tmp_path, **S3_ENV, S3_MAX_ATTEMPTS="many")
+    assert result.returncode != 0 and "S3_MAX_ATTEMPTS='many' is not a number" in result.stderr
