@@ -5,7 +5,6 @@ exceptions (403 ``permission_denied``, 404 ``not_found``, 409 ``conflict``, 422
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -27,9 +26,6 @@ from api.editorial.models import (
 )
 from api.editorial.selectors import channel_contributor_q
 from api.videos.models import Video, Visibility
-
-#: "leave it as it is" for fields where ``None`` is a value (a video's type)
-UNSET: Any = object()
 
 
 def _unique_slug(model, title: str, *, field: str = "slug", **scope) -> str:

@@ -19,7 +19,7 @@ from api.core.errors import (
     WrongPassword,
     listing,
 )
-from api.editorial.services import UNSET, video_editorial_resolve, video_type_resolve
+from api.videos.editorial import UNSET, resolve_fields, resolve_type
 from api.videos.grants import GRANT_HEADER, grant_issue
 from api.videos.models import SOURCE_DIR, UPLOADABLE, Licence, Video, VideoStatus, Visibility
 from api.videos.selectors import can_manage
@@ -58,7 +58,7 @@ def video_create(
         description=description,
         is_draft=is_draft,
         licence=licence,
-        type=video_type_resolve(type_id=type),
+        type=resolve_type(type_id=type),
     )
     groups, owners = _apply_access(
         video,
@@ -67,7 +67,7 @@ def video_create(
         access_groups=access_groups or [],
         additional_owners=additional_owners or [],
     )
-    editorial = video_editorial_resolve(
+    editorial = resolve_fields(
         video=video,
         actor=owner,
         channels=channels or [],
@@ -110,7 +110,7 @@ def video_update(
     """Change metadata and access settings; ``None`` leaves a field as it is (``type``:
     left out leaves it, ``None`` clears it).
 
-    Editorial fields (``api.editorial.services.video_editorial_resolve``): channel,
+    Editorial fields (``api.videos.editorial.resolve_fields``): channel,
     theme, discipline and type ids, tag names; adding the video to a channel needs
     its ownership or membership (403), unknown ids are refused (422).
 
@@ -127,9 +127,9 @@ def video_update(
         )
     fields = ["visibility", "password", "password_version", "updated_at"]
     if type is not UNSET:
-        video.type = video_type_resolve(type_id=type)
+        video.type = resolve_type(type_id=type)
         fields.append("type")
-    editorial = video_editorial_resolve(
+    editorial = resolve_fields(
         video=video,
         actor=actor,
         channels=channels,
