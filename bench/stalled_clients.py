@@ -19,7 +19,6 @@ Usage: ``.venv/bin/python bench/stalled_clients.py [--size-mib 1024] [--stalled 
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import os
 import shutil
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 from demo import free_port, start_server, wait_until_up  # noqa: E402
-from upload_rss import new_video, prepare_database  # noqa: E402
+from upload_rss import new_unfinished_upload, prepare_database  # noqa: E402
 
 from api.accounts.hashers import OwaspArgon2PasswordHasher  # noqa: E402
 
@@ -142,19 +141,7 @@ def main() -> None:
             for phase in ("no stalled clients", f"{args.stalled} stalled clients"):
                 if phase != "no stalled clients":
                     sockets = stall(port, args.stalled)
-                api, auth, video = new_video(base, timeout=60)
-                created = api.post(
-                    "/api/v1/uploads/",
-                    headers={
-                        **auth,
-                        "Tus-Resumable": "1.0.0",
-                        # one byte more than sent: the upload stays unfinished (no probe)
-                        "Upload-Length": str(size + 1),
-                        "Upload-Metadata": "video "
-                        + base64.b64encode(video["id"].encode()).decode(),
-                    },
-                )
-                url = created.headers["Location"]
+                auth, url = new_unfinished_upload(base, size, timeout=60)
 
                 def upload(url=url, auth=auth) -> None:
                     tus_client.TusClient(base + "/api/v1/uploads/", headers=auth).uploader(
@@ -162,7 +149,7 @@ def main() -> None:
                     ).upload()
 
                 figures[phase] = measure(base, upload)
-                api.delete(url, headers={**auth, "Tus-Resumable": "1.0.0"})
+                httpx.delete(url, headers={**auth, "Tus-Resumable": "1.0.0"}, timeout=60)
         finally:
             for sock in sockets:
                 sock.close()

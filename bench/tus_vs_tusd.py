@@ -18,7 +18,6 @@ Usage: ``.venv/bin/python bench/tus_vs_tusd.py [--size-mib 512] [--rounds 3]``
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import shutil
 import statistics
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 from demo import free_port, start_server, wait_until_up  # noqa: E402
 from stalled_clients import generated_file  # noqa: E402
-from upload_rss import new_video, prepare_database  # noqa: E402
+from upload_rss import new_unfinished_upload, prepare_database  # noqa: E402
 
 CACHE = Path.home() / ".cache" / "pod-v5" / "tusd"
 CHUNK = 8 * 1024 * 1024
@@ -117,22 +116,12 @@ def main() -> None:
             for round_ in range(args.rounds):
 
                 def run_ours() -> None:
-                    api, auth, video = new_video(base, timeout=120)
-                    url = api.post(
-                        "/api/v1/uploads/",
-                        headers={
-                            **auth,
-                            "Tus-Resumable": "1.0.0",
-                            "Upload-Length": str(size + 1),
-                            "Upload-Metadata": "video "
-                            + base64.b64encode(video["id"].encode()).decode(),
-                        },
-                    ).headers["Location"]
+                    auth, url = new_unfinished_upload(base, size, timeout=120)
                     seconds = timed_upload(
                         source, endpoint=f"{base}/api/v1/uploads/", headers=auth, url=url
                     )
                     ours.append(size / 2**20 / seconds)
-                    api.delete(url, headers={**auth, "Tus-Resumable": "1.0.0"})
+                    httpx.delete(url, headers={**auth, "Tus-Resumable": "1.0.0"}, timeout=120)
                     for leftover in spool.glob("*.part"):
                         leftover.unlink()
 

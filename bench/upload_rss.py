@@ -11,6 +11,7 @@ Usage: ``.venv/bin/python bench/upload_rss.py [--size-mib 1024]``
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import shutil
 import subprocess
@@ -60,6 +61,23 @@ def new_video(base: str, *, timeout: float) -> tuple[httpx.Client, dict, dict]:
     auth = {"Authorization": f"Bearer {token}"}
     video = api.post("/api/v1/videos", json={"title": "big"}, headers=auth).json()["data"]
     return api, auth, video
+
+
+def new_unfinished_upload(base: str, size: int, *, timeout: float) -> tuple[dict, str]:
+    """A new video and a tus upload of ``size + 1`` bytes for it (one byte more than a
+    benchmark sends: the upload stays unfinished, so nothing is probed or encoded):
+    (auth headers, upload URL)."""
+    api, auth, video = new_video(base, timeout=timeout)
+    created = api.post(
+        "/api/v1/uploads/",
+        headers={
+            **auth,
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": str(size + 1),
+            "Upload-Metadata": "video " + base64.b64encode(video["id"].encode()).decode(),
+        },
+    )
+    return auth, created.headers["Location"]
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from api.uploads.models import Upload
+from tests.api.uploads.tus_http import tus_patch
 from tests.conftest import bearer
 
 
@@ -36,33 +37,19 @@ def upload_url(live_api, user):
     return http, created.headers["Location"]
 
 
-def patch(http, url, offset, content, length):
-    return http.patch(
-        url,
-        content=content,
-        headers={
-            "Tus-Resumable": "1.0.0",
-            "Upload-Offset": str(offset),
-            "Content-Length": str(length),
-            "Content-Type": "application/offset+octet-stream",
-        },
-        timeout=60,
-    )
-
-
 def test_concurrent_patch_is_locked_out(upload_url):
     http, url = upload_url
     first_parts = [b"A" * 10_000 for _ in range(5)]
     started, results = threading.Event(), {}
 
     def first_writer():
-        results["first"] = patch(http, url, 0, slow_body(first_parts, started, 0.3), 50_000)
+        results["first"] = tus_patch(http, url, 0, slow_body(first_parts, started, 0.3), 50_000)
 
     writer = threading.Thread(target=first_writer)
     writer.start()
     assert started.wait(10)
     time.sleep(0.2)
-    second = patch(http, url, 0, b"B" * 20_000, 20_000)
+    second = tus_patch(http, url, 0, b"B" * 20_000, 20_000)
     writer.join(30)
 
     assert second.status_code == 423, second.text
@@ -74,7 +61,7 @@ def test_concurrent_patch_is_locked_out(upload_url):
     assert upload.spool_path.read_bytes() == b"A" * 50_000  # nothing of B interleaved
 
     # once the first writer is done, the next PATCH at the new offset goes through
-    third = patch(http, url, 50_000, b"C" * 10, 10)
+    third = tus_patch(http, url, 50_000, b"C" * 10, 10)
     assert third.status_code == 204 and third.headers["Upload-Offset"] == "50010"
 
 
@@ -88,7 +75,7 @@ def test_head_during_a_write_sees_the_persisted_offset(upload_url):
     started, results = threading.Event(), {}
 
     def writer():
-        results["r"] = patch(http, url, 0, slow_body(parts, started, 2), total)
+        results["r"] = tus_patch(http, url, 0, slow_body(parts, started, 2), total)
 
     thread = threading.Thread(target=writer)
     thread.start()

@@ -13,6 +13,7 @@ import pytest
 
 from api.uploads.models import Upload
 from tests.api.uploads.conftest import TusClient
+from tests.api.uploads.tus_http import tus_patch
 from tests.conftest import bearer
 
 
@@ -38,20 +39,6 @@ def test_a_removed_co_owner_can_no_longer_write_head_or_delete_the_upload(other_
     assert upload.offset == 5 and upload.spool_path.read_bytes() == b"B" * 5
 
 
-def _patch(http: httpx.Client, url: str, offset: int, content, length: int) -> httpx.Response:
-    return http.patch(
-        url,
-        content=content,
-        headers={
-            "Tus-Resumable": "1.0.0",
-            "Upload-Offset": str(offset),
-            "Content-Length": str(length),
-            "Content-Type": "application/offset+octet-stream",
-        },
-        timeout=60,
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_that_lost_its_lease_gets_423_and_writes_nothing(live_api, settings, user):
     settings.UPLOAD_LOCK_SECONDS = 1
@@ -75,14 +62,14 @@ def test_a_writer_that_lost_its_lease_gets_423_and_writes_nothing(live_api, sett
         yield b"A" * 10_000
 
     def writer_a():
-        results["a"] = _patch(http, url, 0, stalling_body(), 20_000)
+        results["a"] = tus_patch(http, url, 0, stalling_body(), 20_000)
 
     thread = threading.Thread(target=writer_a)
     thread.start()
     assert sent_first.wait(10)
     time.sleep(2.5)  # A's lease (1 s) has lapsed: B may take over
     head = http.head(url, headers={"Tus-Resumable": "1.0.0"})
-    b = _patch(http, url, int(head.headers["Upload-Offset"]), b"B" * 15_000, 15_000)
+    b = tus_patch(http, url, int(head.headers["Upload-Offset"]), b"B" * 15_000, 15_000)
     resume.set()
     thread.join(30)
 
@@ -93,7 +80,7 @@ def test_a_writer_that_lost_its_lease_gets_423_and_writes_nothing(live_api, sett
     assert upload.offset == 15_000
     assert upload.spool_path.read_bytes() == b"B" * 15_000  # nothing of A's stale bytes
     # and the upload goes on from B's offset
-    assert _patch(http, url, 15_000, b"C" * 10, 10).headers["Upload-Offset"] == "15010"
+    assert tus_patch(http, url, 15_000, b"C" * 10, 10).headers["Upload-Offset"] == "15010"
 
 
 def test_the_video_answer_does_not_suggest_a_fake_file_name(alice):
