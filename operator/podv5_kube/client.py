@@ -79,6 +79,19 @@ class ResourceClient:
         )
         return json.loads(response.data)
 
+    def _call_or_none(self, method: Callable, *args, **kwargs) -> dict | None:
+        """``_call``, but None when the object is not there (404)."""
+        try:
+            return self._call(method, *args, **kwargs)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def _delete(self, method: Callable, *args, **kwargs) -> bool:
+        """Call a delete ``method``: True if it deleted, False if it was already gone (404)."""
+        return self._call_or_none(method, *args, **kwargs) is not None
+
     @property
     def _core(self) -> client.CoreV1Api:
         return client.CoreV1Api(self.api_client)
@@ -103,27 +116,16 @@ class ResourceClient:
         return self._read_custom(plural, namespace, body["metadata"]["name"]), False
 
     def _read_custom(self, plural: str, namespace: str, name: str) -> dict | None:
-        try:
-            return self._call(
-                self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name
-            )
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._call_or_none(
+            self._custom.get_namespaced_custom_object, GROUP, VERSION, namespace, plural, name
+        )
 
     def _delete_custom(self, plural: str, namespace: str, name: str) -> bool:
-        try:
-            self._call(
-                self._custom.delete_namespaced_custom_object,
-                GROUP, VERSION, namespace, plural, name,
-                propagation_policy="Background",
-            )  # fmt: skip
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
+        return self._delete(
+            self._custom.delete_namespaced_custom_object,
+            GROUP, VERSION, namespace, plural, name,
+            propagation_policy="Background",
+        )  # fmt: skip
 
     # --- EncodingJobs ----------------------------------------------------------------------
 
@@ -153,28 +155,18 @@ class ResourceClient:
 
     def patch_liveevent(self, namespace: str, name: str, patch: Mapping) -> dict | None:
         """JSON merge patch of a LiveEvent (e.g. ``{"spec": {...}}``); None if it is gone."""
-        try:
-            return self._call(
-                self._custom.patch_namespaced_custom_object,
-                GROUP, VERSION, namespace, LIVE_PLURAL, name, dict(patch),
-            )  # fmt: skip
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._call_or_none(
+            self._custom.patch_namespaced_custom_object,
+            GROUP, VERSION, namespace, LIVE_PLURAL, name, dict(patch),
+        )  # fmt: skip
 
     def patch_liveevent_status(self, namespace: str, name: str, status: Mapping) -> dict | None:
         """JSON merge patch of a LiveEvent's ``status`` (only the fields given, no
         read-modify-write: e.g. ``{"onAir": true}``); None if it is gone."""
-        try:
-            return self._call(
-                self._custom.patch_namespaced_custom_object_status,
-                GROUP, VERSION, namespace, LIVE_PLURAL, name, {"status": dict(status)},
-            )  # fmt: skip
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._call_or_none(
+            self._custom.patch_namespaced_custom_object_status,
+            GROUP, VERSION, namespace, LIVE_PLURAL, name, {"status": dict(status)},
+        )  # fmt: skip
 
     def delete_liveevent(self, namespace: str, name: str) -> bool:
         """Delete a LiveEvent (the garbage collector removes its Deployment, Service and
@@ -198,10 +190,4 @@ class ResourceClient:
 
     def delete_secret(self, namespace: str, name: str) -> bool:
         """Delete the Secret; False if it was already gone."""
-        try:
-            self._call(self._core.delete_namespaced_secret, name, namespace)
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
+        return self._delete(self._core.delete_namespaced_secret, name, namespace)

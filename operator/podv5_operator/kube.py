@@ -155,12 +155,7 @@ class Kube(ResourceClient):
 
     def read_job(self, namespace: str, name: str) -> dict | None:
         """The Job, or None (404)."""
-        try:
-            return self._call(self._batch.read_namespaced_job, name, namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._call_or_none(self._batch.read_namespaced_job, name, namespace)
 
     def job_pods(self, job: Mapping) -> list[dict]:
         """The pods of a Job (by its ``batch.kubernetes.io/controller-uid`` label)."""
@@ -220,42 +215,20 @@ class Kube(ResourceClient):
 
     def read_deployment(self, namespace: str, name: str) -> dict | None:
         """The Deployment, or None (404)."""
-        try:
-            return self._call(self._apps.read_namespaced_deployment, name, namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._call_or_none(self._apps.read_namespaced_deployment, name, namespace)
 
     def read_service(self, namespace: str, name: str) -> dict | None:
         """The Service, or None (404)."""
-        try:
-            return self._call(self._core.read_namespaced_service, name, namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._call_or_none(self._core.read_namespaced_service, name, namespace)
 
     def delete_deployment(self, namespace: str, name: str) -> bool:
         """Delete the Deployment (background: its pods get their termination grace period,
         so the worker ends cleanly); False if it was already gone."""
-        try:
-            self._call(
-                self._apps.delete_namespaced_deployment, name, namespace,
-                propagation_policy="Background",
-            )  # fmt: skip
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
+        return self._delete(
+            self._apps.delete_namespaced_deployment, name, namespace,
+            propagation_policy="Background",
+        )  # fmt: skip
 
     def delete_service(self, namespace: str, name: str) -> bool:
         """Delete the Service; False if it was already gone."""
-        try:
-            self._call(self._core.delete_namespaced_service, name, namespace)
-            return True
-        except ApiException as exc:
-            if exc.status == 404:
-                return False
-            raise
+        return self._delete(self._core.delete_namespaced_service, name, namespace)
