@@ -9,6 +9,22 @@ class HlsOut(Schema):
     url: str = Field(description="master playlist URL")
 
 
+class DashOut(Schema):
+    url: str = Field(description="DASH MPD URL (same CMAF segments as the HLS ladder)")
+
+
+class AudioTrackOut(Schema):
+    """An alternate audio rendition (in the HLS master and the MPD): a player's language
+    menu."""
+
+    name: str = Field(description="rendition name, e.g. audio-fr")
+    language: str | None = Field(description="BCP 47 tag (en, fr), null if unknown")
+    label: str
+    default: bool
+    descriptions: bool = Field(description="an audio description for the visually impaired")
+    commentary: bool
+
+
 class Mp4Out(Schema):
     url: str
     name: str
@@ -23,14 +39,17 @@ class StoryboardOut(Schema):
 
 
 class PlayerOut(Schema):
-    """Everything a player needs. ``hls`` is null until the video is ready. Media URLs
-    of non-public videos carry a token (``/media/t/<token>/...``) until ``expires_at``;
-    after it they answer 403 ``invalid_media_token``: fetch the player config again."""
+    """Everything a player needs. ``hls`` (and ``dash``) are null until the video is
+    ready. Media URLs of non-public videos carry a token (``/media/t/<token>/...``) until
+    ``expires_at``; after it they answer 403 ``invalid_media_token``: fetch the player
+    config again."""
 
     status: str
     duration: float | None = Field(description="seconds")
     expires_at: datetime | None = Field(description="when the media URLs stop working")
     hls: HlsOut | None
+    dash: DashOut | None = Field(description="null until ready, and for audio-only media")
+    audio: list[AudioTrackOut] = Field(description="alternate audio renditions, default first")
     mp4: list[Mp4Out]
     poster: str | None
     storyboard: StoryboardOut | None

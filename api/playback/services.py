@@ -49,6 +49,8 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
         "duration": _duration(video),
         "expires_at": None,
         "hls": None,
+        "dash": None,
+        "audio": [],
         "mp4": [],
         "poster": None,
         "storyboard": None,
@@ -69,6 +71,19 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
         return media_url(request, video.output_prefix + path, token)
 
     config["hls"] = {"url": url(manifest["hls"]["master"])}
+    if manifest.get("dash"):
+        config["dash"] = {"url": url(manifest["dash"]["mpd"])}
+    config["audio"] = [
+        {
+            "name": item["name"],
+            "language": item.get("language"),
+            "label": item["label"],
+            "default": item.get("default", False),
+            "descriptions": item.get("descriptions", False),
+            "commentary": item.get("commentary", False),
+        }
+        for item in manifest["hls"].get("audio", [])
+    ]
     config["mp4"] = [
         {
             "url": url(item["path"]),

@@ -15,7 +15,8 @@ embedded default), the file from ``MEDIA_ROOT`` with HTTP Range support (RFC 911
 malformed → the whole file with 200), validators (``ETag``, ``Last-Modified`` → 304) and
 HEAD answered from the file's metadata alone (the file is not opened).
 
-With ``STORAGE_BACKEND=s3`` (always enabled): HLS playlists (``.m3u8``, small) are read
+With ``STORAGE_BACKEND=s3`` (always enabled): HLS playlists (``.m3u8``) and the DASH MPD
+(``.mpd``), both small, are read
 from the bucket and sent by the API, so that the relative URIs inside them resolve against
 the API's URL (with its token path segment); every other file (segments, init segments,
 MP4, images, WebVTT) answers a 302 redirect to a presigned GET URL of the object, valid
@@ -50,11 +51,16 @@ from api.videos.selectors import video_is_public
 
 _TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
     ".m4s": "video/iso.segment",
     ".mp4": "video/mp4",
     ".vtt": "text/vtt",
     ".json": "application/json",
 }
+
+
+#: read from the bucket and sent by the API (their relative URLs must resolve against it)
+_MANIFESTS = frozenset({".m3u8", ".mpd"})
 
 
 class _RangeFile:
@@ -156,7 +162,7 @@ def _serve(request: HttpRequest, name: str) -> HttpResponse:
 def _s3_response(name: str, method: str) -> HttpResponse:
     """A playlist's bytes read from the bucket, or a redirect to a presigned URL (signed
     for the request's method: GET or HEAD)."""
-    if PurePosixPath(name).suffix == ".m3u8":
+    if PurePosixPath(name).suffix in _MANIFESTS:
         try:
             body = storage.read_bytes(name)
         except FileNotFoundError:

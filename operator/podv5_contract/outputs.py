@@ -78,11 +78,44 @@ class RenditionOutput(_Model):
     duration: Seconds
 
 
+class AudioRenditionOutput(_Model):
+    """One alternate audio rendition (HLS ``EXT-X-MEDIA TYPE=AUDIO``; a DASH audio
+    adaptation set) of a video source, shared by every video rendition."""
+
+    name: Name
+    #: ISO 639 code from the source, ``None`` when it gave none
+    language: Annotated[str, Field(max_length=16)] | None = None
+    #: the NAME players list (the source track's title, else its language)
+    label: Name
+    default: bool = False
+    #: an audio description for the visually impaired
+    descriptions: bool = False
+    commentary: bool = False
+    bandwidth: Bps
+    average_bandwidth: Bps | None = None
+    codecs: Name
+    audio_kbps: Kbps
+    playlist: Path
+    size_bytes: Bytes
+    duration: Seconds
+
+
 class HlsOutput(_Model):
     master: Path
     renditions: Annotated[list[RenditionOutput], Field(max_length=32)]
     segment_duration: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
     audio_only: bool = False
+    #: alternate audio renditions (video sources with sound), the default first; empty
+    #: when the audio is muxed into the variants (audio-only sources) or there is none
+    audio: Annotated[list[AudioRenditionOutput], Field(max_length=16)] = []
+    #: ``"pq"``/``"hlg"`` when an HDR source was tone-mapped to SDR BT.709
+    tone_mapped_from: Annotated[str, Field(max_length=8)] | None = None
+
+
+class DashOutput(_Model):
+    """The DASH MPD over the HLS segments (ISO/IEC 23009-1, static)."""
+
+    mpd: Path
 
 
 class Mp4Output(_Model):
@@ -111,6 +144,7 @@ class Manifest(_Model):
     duration: Seconds
     source: SourceInfo
     hls: HlsOutput
+    dash: DashOutput | None = None
     mp4: Annotated[list[Mp4Output], Field(max_length=32)] = []
     poster: Path | None = None
     storyboard: StoryboardOutput | None = None

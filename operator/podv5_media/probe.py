@@ -1,10 +1,12 @@
 """Probing a source with PyAV: what is in it, and can it be decoded at all.
 
 ``probe(path) -> MediaInfo`` opens the file, picks the first real video stream (cover
-art, i.e. attached pictures, is ignored) and the first audio stream, decodes one frame of
-each (which proves they decode and gives the display rotation of the video from the
-display-matrix side data; an audio stream that cannot be decoded next to a good video
-stream is ignored, with a warning), rejects still images, and checks that the
+art, i.e. attached pictures, is ignored) and every audio stream (up to
+``MAX_AUDIO_TRACKS``, with language, title and accessibility dispositions), decodes one
+frame of each (which proves they decode and gives the display rotation of the video from
+the display-matrix side data; an audio stream that cannot be decoded next to a good video
+stream is ignored, with a warning), reads the video's colour properties (HDR: PQ or HLG
+transfer), rejects still images, and checks that the
 container's index does not point past the end of the file (a truncated upload).
 
 Units: durations and times in seconds (float), frame rates as ``Fraction`` frames/s,
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import av
 import av.error
+import langcodes
 
 from podv5_contract.bounds import MAX_FPS, MAX_PIXELS, MAX_SECONDS
 from podv5_contract.outputs import SourceChapter, SourceInfo
@@ -36,6 +39,17 @@ log = logging.getLogger(__name__)
 _MAX_PACKETS_FOR_FIRST_FRAME = 300
 #: demuxers of still images (plus every ``*_pipe`` one: png_pipe, jpeg_pipe...)
 _IMAGE_FORMATS = frozenset({"image2", "image2pipe", "apng", "webp"})
+#: audio streams kept (alternate audio renditions); more are ignored
+MAX_AUDIO_TRACKS = 8
+#: handler names muxers write by default: not a title
+_DEFAULT_HANDLER_NAMES = frozenset({"SoundHandler", "Sound Media Handler", "Core Media Audio"})
+# libavutil's AVColorTransferCharacteristic / AVColorPrimaries / AVColorSpace values
+# (pixfmt.h) that matter here, by ffmpeg's names
+_TRANSFERS = {1: "bt709", 6: "smpte170m", 13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12",
+              16: "smpte2084", 18: "arib-std-b67"}  # fmt: skip
+_PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020", 12: "smpte432"}
+_MATRICES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc", 10: "bt2020c"}
+_HDR_TRANSFERS = {"smpte2084": "pq", "arib-std-b67": "hlg"}
 
 
 class UnsupportedMedia(Exception):
@@ -61,6 +75,17 @@ class VideoStreamInfo:
     pix_fmt: str | None = None
     #: average frame rate, ``None`` if unknown
     frame_rate: Fraction | None = None
+    #: colour properties as ffmpeg names them (``smpte2084``, ``arib-std-b67``, ``bt2020``,
+    #: ``bt709``...), ``None`` when unspecified
+    color_transfer: str | None = None
+    color_primaries: str | None = None
+    color_space: str | None = None
+
+    @property
+    def hdr(self) -> str | None:
+        """``"pq"`` (SMPTE ST 2084: HDR10, Dolby Vision profile 8.1), ``"hlg"`` (ARIB
+        STD-B67) or ``None`` (SDR, or unspecified transfer)."""
+        return _HDR_TRANSFERS.get(self.color_transfer or "")
 
     @property
     def rotated(self) -> bool:
@@ -81,10 +106,21 @@ class VideoStreamInfo:
 
 @dataclass(frozen=True)
 class AudioStreamInfo:
+    """One audio stream. ``language``: the container's language as a BCP 47 tag (``eng``
+    -> ``en``; ``None`` when absent, ``und`` or invalid); ``title``: its name;
+    ``default``: flagged default; ``descriptions``: an audio description for the visually
+    impaired (disposition ``visual_impaired``); ``commentary``: a commentary track
+    (disposition ``comment``)."""
+
     index: int
     codec: str
     channels: int
     sample_rate: int
+    language: str | None = None
+    title: str | None = None
+    default: bool = False
+    descriptions: bool = False
+    commentary: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,8 +142,11 @@ class MediaInfo:
     start_time: float
     size_bytes: int
     video: VideoStreamInfo | None
+    #: the main audio stream (the first flagged default, else the first usable one)
     audio: AudioStreamInfo | None
     chapters: tuple[ChapterInfo, ...] = ()
+    #: every usable audio stream in source order (``audio`` among them); empty without audio
+    audio_tracks: tuple[AudioStreamInfo, ...] = ()
 
     def to_source_info(self) -> SourceInfo:
         """The ``source`` block of ``manifest.json``."""
@@ -172,21 +211,24 @@ def _inspect(container: av.container.InputContainer, size: int) -> MediaInfo:
         ),
         None,
     )
-    audio_stream = next(iter(container.streams.audio), None)
-    if video_stream is None and audio_stream is None:
+    audio_streams = list(container.streams.audio)[:MAX_AUDIO_TRACKS]
+    if video_stream is None and not audio_streams:
         raise UnsupportedMedia("no audio or video stream in the source")
     _check_not_truncated(container, size)
 
     video = _video_info(container, video_stream) if video_stream is not None else None
-    audio = None
-    if audio_stream is not None:
+    tracks: list[AudioStreamInfo] = []
+    failure: UnsupportedMedia | None = None
+    for stream in audio_streams:
         try:
-            audio = _audio_info(container, audio_stream)
+            tracks.append(_audio_info(container, stream))
         except UnsupportedMedia as exc:
-            if video is None:
-                raise
             # a picture without usable sound is still worth publishing
-            log.warning("ignoring the audio stream: %s", exc)
+            log.warning("ignoring audio stream %d: %s", stream.index, exc)
+            failure = failure or exc
+    if video is None and not tracks and failure is not None:
+        raise failure
+    audio = next((t for t in tracks if t.default), tracks[0] if tracks else None)
 
     start = container.start_time / av.time_base if container.start_time is not None else 0.0
     duration = container.duration / av.time_base if container.duration else 0.0
@@ -205,6 +247,7 @@ def _inspect(container: av.container.InputContainer, size: int) -> MediaInfo:
         video=video,
         audio=audio,
         chapters=_chapters(container, start, duration),
+        audio_tracks=tuple(tracks),
     )
 
 
@@ -229,7 +272,32 @@ def _video_info(container: av.container.InputContainer, stream: av.VideoStream) 
         pix_fmt=ctx.pix_fmt or frame.format.name,
         # a header's absurd rate (90,000 fps) is no rate: unknown
         frame_rate=Fraction(rate) if rate and 0 < rate <= MAX_FPS else None,
+        color_transfer=_color(_TRANSFERS, ctx.color_trc, frame.color_trc),
+        color_primaries=_color(_PRIMARIES, ctx.color_primaries, frame.color_primaries),
+        color_space=_color(_MATRICES, ctx.colorspace, frame.colorspace),
     )
+
+
+def _language_tag(value: str) -> str | None:
+    """The BCP 47 tag (RFC 5646: the shortest ISO 639 code, as HLS LANGUAGE and DASH
+    ``lang`` want) of a container's language, e.g. ``eng``/``fre`` -> ``en``/``fr``;
+    ``None`` for ``und``, empty or invalid values."""
+    value = value.strip()[:35]
+    if not value or value.lower() in ("und", "zxx", "mis", "mul"):
+        return None
+    try:
+        tag = langcodes.standardize_tag(value)
+    except (ValueError, LookupError):
+        return None
+    return tag if langcodes.tag_is_valid(tag) else None
+
+
+def _color(names: dict[int, str], *values: int | None) -> str | None:
+    """The first specified value's name (libavutil: 0 reserved, 2 unspecified)."""
+    for value in values:
+        if value not in (None, 0, 2):
+            return names.get(value, f"unknown-{value}")
+    return None
 
 
 def _audio_info(container: av.container.InputContainer, stream: av.AudioStream) -> AudioStreamInfo:
@@ -242,8 +310,19 @@ def _audio_info(container: av.container.InputContainer, stream: av.AudioStream) 
         raise UnsupportedMedia("the audio stream has no channels or no sample rate")
     if channels > 255 or sample_rate > 10**6:
         raise UnsupportedMedia("the audio stream's channels or sample rate are out of range")
+    disposition = stream.disposition
+    language = _language_tag(stream.metadata.get("language") or "")
+    title = (stream.metadata.get("title") or stream.metadata.get("handler_name") or "").strip()
     return AudioStreamInfo(
-        index=stream.index, codec=ctx.name, channels=channels, sample_rate=sample_rate
+        index=stream.index,
+        codec=ctx.name,
+        channels=channels,
+        sample_rate=sample_rate,
+        language=language,
+        title=title[:200] if title and title not in _DEFAULT_HANDLER_NAMES else None,
+        default=bool(disposition & av.stream.Disposition.default),
+        descriptions=bool(disposition & av.stream.Disposition.visual_impaired),
+        commentary=bool(disposition & av.stream.Disposition.comment),
     )
 
 

@@ -8,8 +8,13 @@ every output of the plan::
         -> scale=WxH, setsar=1            (one per rendition)  -> libx264 -> HLS variant
         -> trim=start=T, trim=end_frame=1, scale=WxH           -> mjpeg   -> poster.jpg
         -> select (one frame every I s), scale, tile=CxR       -> mjpeg   -> sprite.jpg
-    [0:<audio>] aresample=48 kHz stereo (first sample at 0, gaps filled), asplit=N
-        -> aac (one per rendition)                             -> HLS variant
+    [0:<audio k>] aresample=48 kHz stereo (first sample at 0, gaps filled)
+        -> aac, ONCE per source audio stream   -> alternate audio rendition (EXT-X-MEDIA)
+    (audio-only sources: one audio stream, muxed into the single audio variant)
+
+- HDR (PQ/HLG) sources: the frames are tone-mapped to SDR BT.709 before the split
+  (``zscale`` to linear light, ``tonemap=hable``, ``zscale`` to BT.709; the recipe of
+  ffmpeg's tonemap documentation) and the H.264 output is labelled BT.709;
 
 - timestamps: ffmpeg rebases the input so it starts at 0; ``fps=...:start_time=0`` and
   ``aresample=...:first_pts=0`` make both outputs start exactly at 0 (padding with the
@@ -34,7 +39,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import layout
-from .ladder import EncodePlan, PlannedRendition
+from .ladder import AUDIO_GROUP, EncodePlan, PlannedRendition
 
 AUDIO_SAMPLE_RATE = 48_000
 MAXRATE_FACTOR = 1.5
@@ -102,13 +107,16 @@ def build_ffmpeg_command(
                 f"tile=layout={s.columns}x{s.rows}:color=black[sprite]"
             )
     audio_labels: list[str] = []
-    if plan.has_audio:
+    if plan.muxed_audio:
         n = len(renditions)
         graph.append(
             f"[0:{plan.audio_stream}]{audio_filters()},asplit={n}"
             + "".join(f"[aout{i}]" for i in range(n))
         )
         audio_labels = [f"[aout{i}]" for i in range(n)]
+    for j, track in enumerate(plan.audio):
+        graph.append(f"[0:{track.stream}]{audio_filters()}[aout{j}]")
+        audio_labels.append(f"[aout{j}]")
 
     cmd += ["-filter_complex", ";".join(graph)]
     for label in video_labels + audio_labels:
@@ -118,10 +126,11 @@ def build_ffmpeg_command(
         cmd += video_encoder_args(plan, settings)
         for i, rendition in enumerate(renditions):
             cmd += video_bitrate_args(rendition, stream=i)
-    if plan.has_audio:
+    if audio_labels:
         cmd += ["-c:a", "aac", "-ac", "2", "-ar", str(AUDIO_SAMPLE_RATE)]
-        for i, rendition in enumerate(renditions):
-            cmd += [f"-b:a:{i}", f"{rendition.audio_kbps}k"]
+        rates = [t.kbps for t in plan.audio] or [r.audio_kbps for r in renditions]
+        for i, kbps in enumerate(rates):
+            cmd += [f"-b:a:{i}", f"{kbps}k"]
     cmd += hls_muxer_args(plan, out)
     cmd.append(str(out / layout.HLS_DIR / "%v" / "index.m3u8"))
 
@@ -136,9 +145,30 @@ def video_input_filters(plan: EncodePlan) -> str:
     """Filters applied once to the decoded source video, before the split: deinterlace the
     frames flagged interlaced (a no-op on progressive ones), constant frame rate from 0,
     8-bit 4:2:0."""
+    deinterlace_and_rate = (
+        f"bwdif=mode=send_frame:deint=interlaced,fps={_rate(plan.frame_rate)}:start_time=0"
+    )
+    if plan.tone_map:
+        return f"{deinterlace_and_rate},{tone_map_filters(plan.tone_map)}"
+    return f"{deinterlace_and_rate},format=yuv420p"
+
+
+#: zscale names of the HDR transfers (``tin``)
+_HDR_TRANSFER_IN = {"pq": "smpte2084", "hlg": "arib-std-b67"}
+#: the tone-mapping operator (ffmpeg ``tonemap``): hable keeps detail in highlights
+TONEMAP = "hable"
+
+
+def tone_map_filters(transfer: str) -> str:
+    """HDR (``"pq"`` or ``"hlg"``, BT.2020) to SDR BT.709 yuv420p, limited range: to linear
+    light (nominal peak 100 cd/m²), float RGB, BT.709 primaries, ``tonemap``, then BT.709
+    transfer and matrix (ffmpeg's tonemap filter documentation recipe). The input's colour
+    properties are given explicitly, so untagged intermediate frames can't fail zscale."""
     return (
-        "bwdif=mode=send_frame:deint=interlaced,"
-        f"fps={_rate(plan.frame_rate)}:start_time=0,format=yuv420p"
+        f"zscale=tin={_HDR_TRANSFER_IN[transfer]}:pin=bt2020:min=bt2020nc:t=linear:npl=100,"
+        "format=gbrpf32le,zscale=p=bt709,"
+        f"tonemap=tonemap={TONEMAP}:desat=0,"
+        "zscale=t=bt709:m=bt709:r=tv,format=yuv420p"
     )
 
 
@@ -173,6 +203,9 @@ def video_encoder_args(plan: EncodePlan, settings: EncoderSettings) -> list[str]
         "-g", str(2 * gop),
         "-keyint_min", str(gop),
     ]  # fmt: skip
+    if plan.tone_map:
+        args += ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
+        args += ["-color_range", "tv"]
     if settings.threads:
         args += ["-threads", str(settings.threads)]
     return args
@@ -189,11 +222,21 @@ def video_bitrate_args(rendition: PlannedRendition, *, stream: int) -> list[str]
 
 
 def hls_muxer_args(plan: EncodePlan, out: Path) -> list[str]:
+    """The HLS muxer: one variant per video rendition (with its muxed audio for audio-only
+    sources), plus one audio-only variant stream per alternate audio rendition, all in
+    the audio group (ffmpeg ``-var_stream_map`` ``agroup``)."""
     names = [r.name for r in plan.renditions]
     streams = []
+    group = f",agroup:{AUDIO_GROUP}" if plan.audio else ""
     for i, name in enumerate(names):
-        parts = ([f"v:{i}"] if plan.has_video else []) + ([f"a:{i}"] if plan.has_audio else [])
-        streams.append(",".join([*parts, f"name:{name}"]))
+        parts = [f"v:{i}"] if plan.has_video else []
+        parts += [f"a:{i}"] if plan.muxed_audio else []
+        streams.append(",".join([*parts, f"name:{name}"]) + group)
+    for j, track in enumerate(plan.audio):
+        language = f",language:{track.language}" if track.language else ""
+        default = ",default:yes" if track.default else ""
+        streams.append(f"a:{j}{group},name:{track.name}{language}{default}")
+        names.append(track.name)
     # with one variant ffmpeg does not expand %v in the init file name
     init = "init_%v.mp4" if len(names) > 1 else f"init_{names[0]}.mp4"
     return [
@@ -211,12 +254,24 @@ def hls_muxer_args(plan: EncodePlan, out: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def build_remux_command(*, ffmpeg: str, playlist: str | Path, output: str | Path) -> list[str]:
-    """Remux an HLS variant into a progressive MP4 with the index up front (``-c copy``)."""
+def build_remux_command(
+    *,
+    ffmpeg: str,
+    playlist: str | Path,
+    output: str | Path,
+    audio_playlist: str | Path | None = None,
+) -> list[str]:
+    """Remux an HLS variant (and, for demuxed audio, the default audio rendition's
+    playlist) into a progressive MP4 with the index up front (``-c copy``)."""
+    inputs = ["-i", str(playlist)]
+    maps = ["-map", "0"]
+    if audio_playlist is not None:
+        inputs += ["-i", str(audio_playlist)]
+        maps = ["-map", "0:v", "-map", "1:a"]
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-        "-i", str(playlist),
-        "-map", "0", "-c", "copy", "-map_metadata", "-1",
+        *inputs,
+        *maps, "-c", "copy", "-map_metadata", "-1",
         "-movflags", "+faststart",
         "-f", "mp4", str(output),
     ]  # fmt: skip

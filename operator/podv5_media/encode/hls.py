@@ -24,7 +24,7 @@ from pathlib import Path
 import m3u8
 
 from . import layout
-from .ladder import EncodePlan, PlannedRendition
+from .ladder import AUDIO_GROUP, EncodePlan, PlannedAudio, PlannedRendition
 
 AAC_LC_CODEC = "mp4a.40.2"
 
@@ -47,17 +47,42 @@ class VariantStats:
     segment_count: int
 
 
-def measure_variant(out_dir: Path, rendition: PlannedRendition, plan: EncodePlan) -> VariantStats:
-    """Read the variant playlist of ``rendition`` under ``out_dir`` and measure it."""
-    rel = layout.variant_playlist(rendition.name)
+@dataclass(frozen=True)
+class AudioStats:
+    """One alternate audio rendition as produced (same units as ``VariantStats``)."""
+
+    track: PlannedAudio
+    playlist: str
+    duration: float
+    size_bytes: int
+    peak_bandwidth: int
+    average_bandwidth: int
+    codecs: str
+    segment_count: int
+
+
+@dataclass(frozen=True)
+class _Measured:
+    playlist: str
+    init: bytes | None
+    duration: float
+    size_bytes: int
+    peak: int
+    average: int
+    segment_count: int
+
+
+def _measure(out_dir: Path, name: str) -> _Measured:
+    """Read the playlist of the variant stream ``name`` and measure its segments."""
+    rel = layout.variant_playlist(name)
     path = out_dir / rel
     try:
         playlist = m3u8.loads(path.read_text(), uri=str(path))
     except (OSError, ValueError) as exc:
-        raise HlsOutputError(f"cannot read the {rendition.name} playlist: {exc}") from exc
+        raise HlsOutputError(f"cannot read the {name} playlist: {exc}") from exc
     segments = list(playlist.segments)
     if not segments or not playlist.is_endlist:
-        raise HlsOutputError(f"the {rendition.name} playlist is empty or unfinished")
+        raise HlsOutputError(f"the {name} playlist is empty or unfinished")
     if not playlist.is_independent_segments:
         # ffmpeg omits the tag for audio-only variants; every segment starts on a
         # keyframe (forced IDR) or an independent AAC frame, so it holds for ours
@@ -65,35 +90,64 @@ def measure_variant(out_dir: Path, rendition: PlannedRendition, plan: EncodePlan
         path.write_text(playlist.dumps())
     folder = path.parent
     init_uri = segments[0].init_section.uri if segments[0].init_section else None
-    init_size = (folder / init_uri).stat().st_size if init_uri else 0
+    init = (folder / init_uri).read_bytes() if init_uri else None
     duration = 0.0
-    total = init_size
     media_bytes = 0
     peak = 0.0
     for segment in segments:
         size = (folder / segment.uri).stat().st_size
         seg_duration = float(segment.duration or 0)
         duration += seg_duration
-        total += size
         media_bytes += size
         if seg_duration > 0:
             peak = max(peak, size * 8 / seg_duration)
+    return _Measured(
+        playlist=rel,
+        init=init,
+        duration=duration,
+        size_bytes=media_bytes + (len(init) if init else 0),
+        peak=math.ceil(peak),
+        average=math.ceil(media_bytes * 8 / duration) if duration else 0,
+        segment_count=len(segments),
+    )
+
+
+def measure_variant(out_dir: Path, rendition: PlannedRendition, plan: EncodePlan) -> VariantStats:
+    """Read the variant playlist of ``rendition`` under ``out_dir`` and measure it. With
+    alternate audio renditions the variant is video only; its ``codecs`` still list AAC
+    (RFC 8216 §4.3.4.2: CODECS covers the renditions of its AUDIO group too)."""
+    m = _measure(out_dir, rendition.name)
     codecs = []
     if plan.has_video:
-        if not init_uri:
+        if m.init is None:
             raise HlsOutputError(f"the {rendition.name} playlist has no init segment")
-        codecs.append(avc_codec_string((folder / init_uri).read_bytes()))
+        codecs.append(avc_codec_string(m.init))
     if plan.has_audio:
         codecs.append(AAC_LC_CODEC)
     return VariantStats(
         rendition=rendition,
-        playlist=rel,
-        duration=duration,
-        size_bytes=total,
-        peak_bandwidth=math.ceil(peak),
-        average_bandwidth=math.ceil(media_bytes * 8 / duration) if duration else 0,
+        playlist=m.playlist,
+        duration=m.duration,
+        size_bytes=m.size_bytes,
+        peak_bandwidth=m.peak,
+        average_bandwidth=m.average,
         codecs=",".join(codecs),
-        segment_count=len(segments),
+        segment_count=m.segment_count,
+    )
+
+
+def measure_audio(out_dir: Path, track: PlannedAudio) -> AudioStats:
+    """Measure the alternate audio rendition ``track`` under ``out_dir``."""
+    m = _measure(out_dir, track.name)
+    return AudioStats(
+        track=track,
+        playlist=m.playlist,
+        duration=m.duration,
+        size_bytes=m.size_bytes,
+        peak_bandwidth=m.peak,
+        average_bandwidth=m.average,
+        codecs=AAC_LC_CODEC,
+        segment_count=m.segment_count,
     )
 
 
@@ -108,24 +162,53 @@ def avc_codec_string(init_segment: bytes) -> str:
     return f"avc1.{profile:02x}{compat:02x}{level:02x}"
 
 
-def write_master(out_dir: Path, variants: list[VariantStats], frame_rate: Fraction | None) -> str:
-    """Write ``hls/master.m3u8`` for ``variants`` and return its text."""
+def write_master(
+    out_dir: Path,
+    variants: list[VariantStats],
+    frame_rate: Fraction | None,
+    audio: list[AudioStats] | None = None,
+) -> str:
+    """Write ``hls/master.m3u8`` for ``variants`` (and the alternate ``audio``
+    renditions: ``EXT-X-MEDIA TYPE=AUDIO`` in group ``AUDIO_GROUP``, the variants
+    referring to it, their BANDWIDTH / AVERAGE-BANDWIDTH adding the largest audio
+    rendition's, RFC 8216 §4.3.4.2) and return its text."""
+    audio = audio or []
     master = m3u8.M3U8()
     master.version = 7
     master.is_independent_segments = True
+    media = [
+        m3u8.Media(
+            uri=f"{a.track.name}/{Path(a.playlist).name}",
+            type="AUDIO",
+            group_id=AUDIO_GROUP,
+            language=a.track.language,
+            name=a.track.label,
+            default="YES" if a.track.default else "NO",
+            autoselect="NO" if a.track.commentary else "YES",
+            characteristics=",".join(a.track.characteristics) or None,
+            channels="2",
+        )
+        for a in audio
+    ]
+    for item in media:
+        master.add_media(item)
+    audio_peak = max((a.peak_bandwidth for a in audio), default=0)
+    audio_average = max((a.average_bandwidth for a in audio), default=0)
     for variant in variants:
         rendition = variant.rendition
         info: dict = {
-            "bandwidth": variant.peak_bandwidth,
-            "average_bandwidth": variant.average_bandwidth,
+            "bandwidth": variant.peak_bandwidth + audio_peak,
+            "average_bandwidth": variant.average_bandwidth + audio_average,
             "codecs": variant.codecs,
         }
+        if audio:
+            info["audio"] = AUDIO_GROUP
         if rendition.width and rendition.height:
             info["resolution"] = f"{rendition.width}x{rendition.height}"
             if frame_rate:
                 info["frame_rate"] = float(frame_rate)
         uri = f"{rendition.name}/{Path(variant.playlist).name}"
-        master.add_playlist(m3u8.Playlist(uri=uri, stream_info=info, media=[], base_uri=None))
+        master.add_playlist(m3u8.Playlist(uri=uri, stream_info=info, media=media, base_uri=None))
     text = master.dumps()
     (out_dir / layout.MASTER_PLAYLIST).write_text(text)
     return text

@@ -14,7 +14,16 @@ Rules for video (heights/widths in pixels, bitrates in kbit/s):
   snapped to a standard rate when within 2 %, else rounded, halved while above 60.
 
 Audio-only sources give one audio rendition (``audio``, the best audio bitrate of the
-ladder); video-only sources give renditions without audio.
+ladder, its first audio stream); video-only sources give renditions without audio.
+
+Audio of a video source is demuxed: each source audio stream becomes ONE alternate audio
+rendition (HLS ``EXT-X-MEDIA TYPE=AUDIO``, RFC 8216 §4.3.4.1; a DASH audio adaptation set),
+encoded once at the ladder's best audio bitrate and shared by every video rendition, with
+its language, name, default flag and accessibility characteristics (audio description:
+``public.accessibility.describes-video``, Apple's HLS authoring spec; commentary is named
+so and never the default).
+
+HDR sources (PQ or HLG transfer) are tone-mapped to SDR BT.709 (``EncodePlan.tone_map``).
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from podv5_contract.spec import EncodingJobSpec, Rendition
-from podv5_media.probe import MediaInfo, VideoStreamInfo
+from podv5_media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 from .storyboard import StoryboardPlan, plan_storyboard
 
@@ -49,6 +58,9 @@ SHORT_CLIP = 2.0
 #: the MP4 fallback is made from the tallest rung at most this tall (else the smallest)
 MP4_MAX_HEIGHT = 720
 AUDIO_ONLY_NAME = "audio"
+#: the HLS GROUP-ID of the alternate audio renditions
+AUDIO_GROUP = "audio"
+DESCRIBES_VIDEO = "public.accessibility.describes-video"
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,22 @@ class PlannedRendition:
     height: int | None
     video_kbps: int | None
     audio_kbps: int | None
+
+
+@dataclass(frozen=True)
+class PlannedAudio:
+    """One alternate audio rendition of a video source: source stream ``stream``, AAC at
+    ``kbps`` kbit/s. ``language``: ISO 639 code or None; ``label``: the NAME players list;
+    ``characteristics``: HLS CHARACTERISTICS (UTIs), empty for a main track."""
+
+    name: str
+    stream: int
+    kbps: int
+    language: str | None
+    label: str
+    default: bool
+    characteristics: tuple[str, ...] = ()
+    commentary: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +114,10 @@ class EncodePlan:
     storyboard: StoryboardPlan | None = None
     #: name of the rendition remuxed into the MP4 fallback
     mp4_rendition: str | None = None
+    #: alternate audio renditions of a video source (demuxed), default first
+    audio: tuple[PlannedAudio, ...] = ()
+    #: ``"pq"``/``"hlg"``: the HDR source is tone-mapped to SDR BT.709
+    tone_map: str | None = None
 
     @property
     def has_video(self) -> bool:
@@ -94,6 +126,11 @@ class EncodePlan:
     @property
     def has_audio(self) -> bool:
         return self.audio_stream is not None
+
+    @property
+    def muxed_audio(self) -> bool:
+        """Audio inside the variants (audio-only sources), not alternate renditions."""
+        return self.has_audio and not self.audio
 
     @property
     def audio_only(self) -> bool:
@@ -120,7 +157,10 @@ def plan_encoding(info: MediaInfo, spec: EncodingJobSpec) -> EncodePlan:
             mp4_rendition=AUDIO_ONLY_NAME if extras.mp4 else None,
         )
     video = info.video
-    renditions = plan_video_ladder(spec.ladder, video, with_audio=audio is not None)
+    renditions = plan_video_ladder(spec.ladder, video, with_audio=False)
+    best_audio = max(r.audio_kbps for r in spec.ladder)
+    tracks = (info.audio_tracks or (audio,)) if audio else ()
+    audio_renditions = plan_audio_renditions(tracks, best_audio)
     rate = output_frame_rate(video.frame_rate)
     top = renditions[0]
     poster = None
@@ -140,7 +180,47 @@ def plan_encoding(info: MediaInfo, spec: EncodingJobSpec) -> EncodePlan:
         poster=poster,
         storyboard=storyboard,
         mp4_rendition=pick_mp4_rendition(renditions) if extras.mp4 else None,
+        audio=audio_renditions,
+        tone_map=video.hdr,
     )
+
+
+def plan_audio_renditions(tracks: Sequence[AudioStreamInfo], kbps: int) -> tuple[PlannedAudio, ...]:
+    """One alternate audio rendition per source audio stream, the default first: the first
+    stream flagged default that is neither an audio description nor a commentary, else the
+    first main stream, else the first. Names are ``audio-<language>`` (``audio-<n>`` without
+    a language), made unique; labels are the stream's title, else the language code."""
+    if not tracks:
+        return ()
+    main = [t for t in tracks if not t.descriptions and not t.commentary] or list(tracks)
+    default = next((t for t in main if t.default), main[0])
+    ordered = [default, *(t for t in tracks if t is not default)]
+    planned: list[PlannedAudio] = []
+    used: set[str] = set()
+    for n, track in enumerate(ordered, start=1):
+        base = f"audio-{track.language}" if track.language else f"audio-{n}"
+        name, k = base, 2
+        while name in used:
+            name, k = f"{base}-{k}", k + 1
+        used.add(name)
+        label = track.title or (track.language or f"Audio {n}")
+        if track.descriptions and not track.title:
+            label = f"{label} (audio description)"
+        elif track.commentary and not track.title:
+            label = f"{label} (commentary)"
+        planned.append(
+            PlannedAudio(
+                name=name,
+                stream=track.index,
+                kbps=kbps,
+                language=track.language,
+                label=label,
+                default=track is default,
+                characteristics=(DESCRIBES_VIDEO,) if track.descriptions else (),
+                commentary=track.commentary,
+            )
+        )
+    return tuple(planned)
 
 
 def plan_video_ladder(

@@ -4,7 +4,9 @@
 
     manifest.json
     hls/master.m3u8
+    hls/manifest.mpd             (DASH, over the same CMAF segments; video sources)
     hls/<rendition>/index.m3u8, init_<rendition>.mp4, seg_00000.m4s, ...
+    hls/audio-<lang>/index.m3u8, ...  (alternate audio renditions of a video source)
     mp4/<rendition>.mp4          (audio only: mp4/audio.m4a)
     poster.jpg
     storyboard/sprite.jpg, storyboard/storyboard.vtt
@@ -15,6 +17,7 @@ from __future__ import annotations
 MANIFEST = "manifest.json"
 HLS_DIR = "hls"
 MASTER_PLAYLIST = f"{HLS_DIR}/master.m3u8"
+DASH_MPD = f"{HLS_DIR}/manifest.mpd"
 POSTER = "poster.jpg"
 STORYBOARD_DIR = "storyboard"
 STORYBOARD_IMAGE = f"{STORYBOARD_DIR}/sprite.jpg"

@@ -6,9 +6,12 @@ file but the manifest itself), durations in seconds rounded to the millisecond.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from podv5_contract.outputs import (
+    AudioRenditionOutput,
+    DashOutput,
     HlsOutput,
     Manifest,
     Mp4Output,
@@ -19,7 +22,7 @@ from podv5_contract.spec import EncodingJobSpec
 from podv5_media.probe import MediaInfo
 
 from . import layout
-from .hls import VariantStats
+from .hls import AudioStats, VariantStats
 from .ladder import EncodePlan
 
 
@@ -30,6 +33,8 @@ def build_manifest(
     plan: EncodePlan,
     variants: list[VariantStats],
     out_dir: Path,
+    audio: Sequence[AudioStats] = (),
+    dash: str | None = None,
     mp4_path: str | None,
     poster: bool,
     storyboard: bool,
@@ -50,6 +55,24 @@ def build_manifest(
             duration=round(v.duration, 3),
         )
         for v in variants
+    ]
+    audio_renditions = [
+        AudioRenditionOutput(
+            name=a.track.name,
+            language=a.track.language,
+            label=a.track.label,
+            default=a.track.default,
+            descriptions=bool(a.track.characteristics),
+            commentary=a.track.commentary,
+            bandwidth=a.peak_bandwidth,
+            average_bandwidth=a.average_bandwidth,
+            codecs=a.codecs,
+            audio_kbps=a.track.kbps,
+            playlist=a.playlist,
+            size_bytes=a.size_bytes,
+            duration=round(a.duration, 3),
+        )
+        for a in audio
     ]
     mp4 = []
     if mp4_path is not None and plan.mp4_rendition is not None:
@@ -86,7 +109,10 @@ def build_manifest(
             renditions=renditions,
             segment_duration=plan.segment_duration,
             audio_only=plan.audio_only,
+            audio=audio_renditions,
+            tone_mapped_from=plan.tone_map,
         ),
+        dash=DashOutput(mpd=dash) if dash else None,
         mp4=mp4,
         poster=layout.POSTER if poster else None,
         storyboard=board,

@@ -34,7 +34,8 @@ from podv5_media.probe import UnsupportedMedia, probe
 
 from . import layout
 from .command import EncoderSettings, build_ffmpeg_command, build_remux_command
-from .hls import HlsOutputError, measure_variant, write_master
+from .dash import write_mpd
+from .hls import HlsOutputError, measure_audio, measure_variant, write_master
 from .ladder import EncodePlan, plan_encoding
 from .progress import ProgressParser
 from .report import Reporter
@@ -165,7 +166,9 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
 
     try:
         variants = [measure_variant(out, r, plan) for r in plan.renditions]
-        write_master(out, variants, plan.frame_rate)
+        audio = [measure_audio(out, track) for track in plan.audio]
+        write_master(out, variants, plan.frame_rate, audio)
+        dash = write_mpd(out, variants, audio, plan) if plan.has_video else None
     except (HlsOutputError, OSError) as exc:
         raise JobFailed("invalid_output", str(exc)) from exc
 
@@ -180,6 +183,8 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
         info=info,
         plan=plan,
         variants=variants,
+        audio=audio,
+        dash=dash,
         out_dir=out,
         mp4_path=mp4,
         poster=poster,
@@ -205,8 +210,8 @@ def _make_workdir(spec: EncodingJobSpec, config: WorkerConfig) -> Path:
 
 
 def _make_dirs(out: Path, plan: EncodePlan) -> None:
-    for rendition in plan.renditions:
-        (out / layout.variant_dir(rendition.name)).mkdir(parents=True, exist_ok=True)
+    for name in [r.name for r in plan.renditions] + [a.name for a in plan.audio]:
+        (out / layout.variant_dir(name)).mkdir(parents=True, exist_ok=True)
     if plan.storyboard is not None:
         (out / layout.STORYBOARD_DIR).mkdir(parents=True, exist_ok=True)
     if plan.mp4_rendition is not None:
@@ -218,10 +223,12 @@ def _remux_mp4(out: Path, plan: EncodePlan, ffmpeg: str) -> str | None:
     if plan.mp4_rendition is None:
         return None
     rel = layout.mp4_path(plan.mp4_rendition, audio_only=plan.audio_only)
+    default_audio = plan.audio[0].name if plan.audio else None  # the default comes first
     cmd = build_remux_command(
         ffmpeg=ffmpeg,
         playlist=out / layout.variant_playlist(plan.mp4_rendition),
         output=out / rel,
+        audio_playlist=out / layout.variant_playlist(default_audio) if default_audio else None,
     )
     try:
         run_ffmpeg(cmd)

@@ -1,10 +1,12 @@
 """A private video end to end over HTTP: uploaded with tuspy, encoded by the real
 worker (local backend), then played anonymously through its tokened URLs only: the
-master playlist, every variant playlist, init segment and media segment (their relative
-URIs inherit the token), the poster and the storyboard."""
+master playlist, every variant and alternate audio playlist, init segment and media
+segment (their relative URIs inherit the token), the DASH MPD and the segments it names,
+the poster and the storyboard."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlparse
 
 import httpx
@@ -42,7 +44,9 @@ def test_private_hls_through_tokened_urls(live_api, user, tmp_path):
     fetched = 0
     master = m3u8.loads(anon.get(master_url).text, uri=master_url)
     assert master.is_variant and master.playlists
-    for playlist in master.playlists:
+    assert [m.type for m in master.media] == ["AUDIO"]
+    assert [a["default"] for a in player["audio"]] == [True]
+    for playlist in [*master.playlists, *master.media]:
         assert "/media/t/" in playlist.absolute_uri
         variant = m3u8.loads(anon.get(playlist.absolute_uri).text, uri=playlist.absolute_uri)
         assert variant.segments and variant.is_endlist
@@ -53,7 +57,18 @@ def test_private_hls_through_tokened_urls(live_api, user, tmp_path):
             assert response.status_code == 200, (uri, response.text)
             assert len(response.content) > 100
             fetched += 1
-    assert fetched >= 3
+    assert fetched >= 6
+
+    # DASH: the MPD beside the master, its URLs (the same segments) under the token too
+    mpd = anon.get(player["dash"]["url"])
+    assert mpd.status_code == 200
+    assert mpd.headers["content-type"] == "application/dash+xml"
+    names = re.findall(r'(?:initialization|media)="([^"]+)"', mpd.text)
+    assert names
+    for name in names:
+        url = httpx.URL(player["dash"]["url"]).join(name.replace("$Number%05d$", "00000"))
+        assert "/media/t/" in str(url)
+        assert anon.get(url).status_code == 200, url
     assert anon.get(player["poster"]).headers["content-type"] == "image/jpeg"
     vtt = anon.get(player["storyboard"]["vtt"])
     assert vtt.status_code == 200

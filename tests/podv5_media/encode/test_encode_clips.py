@@ -53,6 +53,13 @@ def stream_durations(playlist: Path) -> dict[str, float]:
     return {kind: end - start for kind, (start, end) in spans.items()}
 
 
+def check_aac_stereo(container) -> None:
+    audio = container.streams.audio[0]
+    assert audio.codec_context.name == "aac"
+    assert audio.codec_context.sample_rate == 48000
+    assert audio.codec_context.layout.nb_channels == 2
+
+
 def check_encoded(run: WorkerRun, source: Path, ffmpeg: str) -> Manifest:
     """Every check shared by the clip cases; returns the validated manifest."""
     assert run.returncode == 0, run.stderr[-3000:]
@@ -73,6 +80,13 @@ def check_encoded(run: WorkerRun, source: Path, ffmpeg: str) -> Manifest:
             assert stream.resolution == (rendition.width, rendition.height)
             assert stream.codecs.startswith("avc1.")
         assert ("mp4a.40.2" in stream.codecs) == (info.audio is not None)
+        # a video source's sound is in alternate audio renditions the variants refer to
+        assert (stream.audio == "audio") == (info.video is not None and info.audio is not None)
+    audio_media = [m for m in master.media if m.type == "AUDIO"]
+    assert len(audio_media) == len(manifest.hls.audio)
+    if info.video is not None and info.audio is not None:
+        assert manifest.hls.audio and manifest.hls.audio[0].default
+        assert [m.default for m in audio_media] == ["YES"] + ["NO"] * (len(audio_media) - 1)
 
     # decodes from the master to the end, every variant, without any error
     decoded = subprocess.run(
@@ -104,13 +118,33 @@ def check_encoded(run: WorkerRun, source: Path, ffmpeg: str) -> Manifest:
                 assert rendition.width % 2 == 0 and rendition.height % 2 == 0
             else:
                 assert not container.streams.video
-            if info.audio is not None:
-                audio = container.streams.audio[0]
-                assert audio.codec_context.name == "aac"
-                assert audio.codec_context.sample_rate == 48000
-                assert audio.codec_context.layout.nb_channels == 2
+            if info.audio is not None and info.video is None:
+                check_aac_stereo(container)
             else:
                 assert not container.streams.audio
+
+    for audio in manifest.hls.audio:
+        playlist_path = out / audio.playlist
+        assert m3u8.load(str(playlist_path)).is_endlist
+        assert abs(stream_durations(playlist_path)["audio"] - info.duration) <= DURATION_TOLERANCE
+        with av.open(str(playlist_path)) as container:
+            assert not container.streams.video
+            check_aac_stereo(container)
+
+    if info.video is not None:
+        # the DASH MPD over the same segments decodes too (ffmpeg's dashdec wants an
+        # absolute path: with a relative one it doubles the folder in segment URLs)
+        assert manifest.dash is not None
+        mpd = (out / manifest.dash.mpd).resolve()
+        assert mpd.parent == master_path.resolve().parent
+        decoded = subprocess.run(
+            [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", str(mpd),
+             "-map", "0", "-f", "null", "-"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert decoded.returncode == 0 and not decoded.stderr.strip(), decoded.stderr[-2000:]
+    else:
+        assert manifest.dash is None
 
     for mp4 in manifest.mp4:
         durations = stream_durations(out / mp4.path)

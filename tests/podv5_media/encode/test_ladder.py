@@ -136,3 +136,43 @@ def test_mp4_rendition_is_the_tallest_up_to_720p():
     planned = plan_video_ladder(DEFAULT_LADDER, video(1920, 1080))
     assert pick_mp4_rendition(planned) == "720p"
     assert pick_mp4_rendition(plan_video_ladder(DEFAULT_LADDER[:1], video(1920, 1080))) == "1080p"
+
+
+# --- alternate audio renditions -------------------------------------------------------------
+
+
+def _track(index, language=None, **flags):
+    from podv5_media.probe import AudioStreamInfo
+
+    return AudioStreamInfo(index, "aac", 2, 48000, language=language, **flags)
+
+
+def test_audio_renditions_default_first_and_unique_names():
+    from podv5_media.encode.ladder import DESCRIBES_VIDEO, plan_audio_renditions
+
+    tracks = [
+        _track(1, "en", descriptions=True, default=True),  # a description is never the default
+        _track(2, "fr", title="Français"),
+        _track(3, "en", default=True),
+        _track(4, None, commentary=True),
+    ]
+    planned = plan_audio_renditions(tracks, 128)
+    assert [(a.name, a.stream, a.default) for a in planned] == [
+        ("audio-en", 3, True),
+        ("audio-en-2", 1, False),
+        ("audio-fr", 2, False),
+        ("audio-4", 4, False),
+    ]
+    assert planned[1].characteristics == (DESCRIBES_VIDEO,)
+    assert planned[1].label == "en (audio description)"
+    assert planned[2].label == "Français"
+    assert planned[3].commentary and planned[3].label == "Audio 4 (commentary)"
+    assert {a.kbps for a in planned} == {128}
+
+
+def test_audio_renditions_without_a_main_track_take_the_first():
+    from podv5_media.encode.ladder import plan_audio_renditions
+
+    planned = plan_audio_renditions([_track(5, "de", commentary=True)], 96)
+    assert [(a.name, a.default) for a in planned] == [("audio-de", True)]
+    assert plan_audio_renditions([], 96) == ()
