@@ -68,10 +68,11 @@ def auth_ldap_settings(values: Mapping[str, object]) -> dict[str, object]:
         ldap.OPT_TIMEOUT: timeout,
     }
     ca_file = str(values["LDAP_CA_CERT_FILE"] or "")
-    if ca_file:
+    if ca_file:  # else the system's (libldap's TLS_CACERT)
         options[ldap.OPT_X_TLS_CACERTFILE] = ca_file
-        options[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
-        options[ldap.OPT_X_TLS_NEWCTX] = 0  # last: a TLS context with the options above
+    # the server's certificate is verified whatever ldap.conf says (TLS_REQCERT)
+    options[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
+    options[ldap.OPT_X_TLS_NEWCTX] = 0  # last: a TLS context with the options above
     result: dict[str, object] = {
         "AUTH_LDAP_SERVER_URI": uri,
         "AUTH_LDAP_START_TLS": bool(values["LDAP_START_TLS"]),
