@@ -11,9 +11,10 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # ---- build-*: one virtual environment per image, with only that image's dependencies
 # (the project's extra: `api`, `operator` or `worker`) and only its packages (setuptools
-# finds the packages whose folders were copied). No compilers needed: every dependency
-# has wheels. Dependencies first (a layer kept while only our code changes), then the
-# project itself, installed as a regular package (--no-editable): no source tree at run.
+# finds the packages whose folders were copied). Every dependency has wheels but python-ldap
+# (the API's LDAP sign-in), which build-api compiles against libldap/libsasl; no compiler
+# reaches a final image. Dependencies first (a layer kept while only our code changes), then
+# the project itself, installed as a regular package (--no-editable): no source tree at run.
 FROM ${PYTHON_IMAGE} AS uv
 ARG UV_VERSION=0.13.8
 ENV UV_COMPILE_BYTECODE=1 \
@@ -27,6 +28,11 @@ COPY pyproject.toml uv.lock ./
 
 # the API, with the worker programs its local backends run and the probe it checks uploads with
 FROM uv AS build-api
+# python-ldap's build: a C compiler and the OpenLDAP/Cyrus SASL headers (Debian's, unpinned)
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+    && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --extra api --no-install-project
 COPY README.md ./
@@ -77,6 +83,11 @@ WORKDIR /app
 # long tus uploads cost a socket, not a thread; timeouts in api/serving.py; the config
 # module serves the workers' Prometheus metrics when METRICS_PORT is set)
 FROM runtime AS api
+# python-ldap's shared libraries (Debian's: they follow the security updates, not pinned)
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build-api /app/.venv /app/.venv
 USER 10001:10001
 EXPOSE 8000

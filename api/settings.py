@@ -83,6 +83,10 @@ TRUST_X_FORWARDED_PROTO = env_bool(
     "TRUST_X_FORWARDED_PROTO", bool(TRUSTED_PROXY_CIDRS or TRUSTED_PROXY_HOPS)
 )
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
+#: networks (CIDR) staff and superusers may use their rights from (Esup-Pod's
+#: ALLOWED_SUPERUSER_IPS; empty: anywhere): from any other client address (api.core.client)
+#: they act as viewers/uploaders and cannot sign in to /admin/ (api.core.staff_network)
+STAFF_ALLOWED_CIDRS = env_networks("STAFF_ALLOWED_CIDRS")
 #: http(s)://host[:port] clients reach the API at; when set, every absolute URL the API
 #: gives out (tus Location, upload URL, player config, live heartbeat) starts with it
 PUBLIC_BASE_URL = env_base_url("PUBLIC_BASE_URL")
@@ -143,6 +147,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # staff rights only from STAFF_ALLOWED_CIDRS (api.core.staff_network)
+    "api.core.staff_network.StaffNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -504,6 +510,46 @@ if OIDC_ENABLED:
     if _missing:
         raise ImproperlyConfigured(f"OIDC_ENABLED needs {', '.join(_missing)}")
     AUTHENTICATION_BACKENDS.insert(0, "api.accounts.oidc.PodOIDCBackend")
+# --- LDAP sign-in and populator (issue 10; api.accounts.ldap, docs/auth.md "LDAP") ---
+#: sign in with LDAP passwords (POST /api/v1/auth/token/pair, /admin/login/) through
+#: django-auth-ldap; local accounts keep working (their backend is tried first)
+USE_LDAP = env_bool("USE_LDAP", False)
+#: fill users who sign in another way (CAS, Shibboleth...) from their LDAP entry
+LDAP_POPULATE_ON_LOGIN = env_bool("LDAP_POPULATE_ON_LOGIN", False)
+#: ldap://host[:port] or ldaps://...; StartTLS on ldap://; CA file of the server's
+#: certificate (empty: the system's); network and operation timeout, seconds
+LDAP_SERVER_URI = env("LDAP_SERVER_URI", "")
+LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+LDAP_CA_CERT_FILE = env("LDAP_CA_CERT_FILE", "")
+LDAP_TIMEOUT_SECONDS = env_float("LDAP_TIMEOUT_SECONDS", 5, minimum=0.1)
+#: the service account searches and populates (empty: anonymous)
+LDAP_BIND_DN = env("LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = env("LDAP_BIND_PASSWORD", "")
+#: bind as the user: a DN template (uid=%(user)s,ou=people,dc=univ,dc=fr), or search then
+#: bind: a search base and filter (exactly one of the template and the base)
+LDAP_USER_DN_TEMPLATE = env("LDAP_USER_DN_TEMPLATE", "")
+LDAP_USER_SEARCH_BASE = env("LDAP_USER_SEARCH_BASE", "")
+LDAP_USER_SEARCH_FILTER = env("LDAP_USER_SEARCH_FILTER", "(uid=%(user)s)")
+#: attributes mapped to the user at each login (api.accounts.ldap.user_fill_from_ldap)
+LDAP_ATTR_FIRST_NAME = env("LDAP_ATTR_FIRST_NAME", "givenName")
+LDAP_ATTR_LAST_NAME = env("LDAP_ATTR_LAST_NAME", "sn")
+LDAP_ATTR_EMAIL = env("LDAP_ATTR_EMAIL", "mail")
+LDAP_ATTR_AFFILIATION = env("LDAP_ATTR_AFFILIATION", "eduPersonPrimaryAffiliation")
+LDAP_ATTR_AFFILIATIONS = env("LDAP_ATTR_AFFILIATIONS", "eduPersonAffiliation")
+LDAP_ATTR_ESTABLISHMENT = env("LDAP_ATTR_ESTABLISHMENT", "schacHomeOrganization")
+#: access groups from an attribute of the user (memberOf, isMemberOf; a DN gives its first
+#: RDN's value) or, when empty, from a group search (empty base: no group sync)
+LDAP_ATTR_GROUPS = env("LDAP_ATTR_GROUPS", "")
+LDAP_GROUP_SEARCH_BASE = env("LDAP_GROUP_SEARCH_BASE", "")
+LDAP_GROUP_SEARCH_FILTER = env("LDAP_GROUP_SEARCH_FILTER", "(objectClass=groupOfNames)")
+LDAP_GROUP_TYPE = env("LDAP_GROUP_TYPE", "groupOfNames")
+if USE_LDAP or LDAP_POPULATE_ON_LOGIN:
+    # python-ldap and django-auth-ldap's config, loaded only when LDAP is used
+    from api.accounts.ldap_settings import auth_ldap_settings
+
+    globals().update(auth_ldap_settings(globals()))  # AUTH_LDAP_*
+if USE_LDAP:
+    AUTHENTICATION_BACKENDS.append("api.accounts.ldap.PodLDAPBackend")
 #: browsers of front ends on another origin may send cookies (session auth + CSRF):
 #: also list them in CSRF_TRUSTED_ORIGINS
 CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)

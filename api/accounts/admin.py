@@ -16,6 +16,7 @@ class PodUserAdmin(UserAdmin):
 
 @admin.register(AccessGroup)
 class AccessGroupAdmin(admin.ModelAdmin):
-    list_display = ("code_name", "display_name")
+    list_display = ("code_name", "display_name", "auto_sync")
+    list_filter = ("auto_sync",)
     search_fields = ("code_name", "display_name")
     filter_horizontal = ("members",)

@@ -9,6 +9,9 @@
 ``auth_required`` rejects anonymous requests (401); ``auth_optional`` lets anonymous
 requests through as ``AnonymousUser`` but still rejects a bad token (401). The bearer
 token is tried first: a request carrying one is never checked for CSRF.
+
+Staff rights are only used from ``STAFF_ALLOWED_CIDRS`` (``api.core.staff_network``): the
+token's user is restricted here, the session's by the middleware.
 """
 
 from __future__ import annotations
@@ -20,8 +23,18 @@ from ninja.utils import check_csrf
 from ninja_jwt.authentication import JWTAuth
 
 from api.core.errors import CsrfFailed
+from api.core.staff_network import staff_rights_restrict
 
-jwt_auth = JWTAuth()
+
+class PodJWTAuth(JWTAuth):
+    """ninja-jwt's bearer authentication; a staff token's user has its staff rights only
+    from ``STAFF_ALLOWED_CIDRS`` (:func:`api.core.staff_network.staff_rights_restrict`)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        return staff_rights_restrict(request, super().authenticate(request, token))
+
+
+jwt_auth = PodJWTAuth()
 
 
 class PodSessionAuth(SessionAuth):

@@ -11,7 +11,9 @@ queryset). Django groups and model permissions remain available for the admin si
 
 **Access groups** (Esup-Pod's ``AccessGroup``) are audiences, not permission bundles:
 a video with ``visibility=restricted`` is seen by the members of its groups. Their
-``code_name`` is the stable identifier clients and identity providers use.
+``code_name`` is the stable identifier clients and identity providers use. The members
+of an ``auto_sync`` group (Esup-Pod's) follow an identity provider's group list at each
+login: :func:`api.accounts.services.user_access_groups_sync`.
 """
 
 from __future__ import annotations
@@ -89,6 +91,11 @@ class AccessGroup(models.Model):
     display_name = models.CharField(max_length=250)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="access_groups", blank=True
+    )
+    auto_sync = models.BooleanField(
+        default=False,
+        help_text="Members follow the identity provider's groups (LDAP, CAS...) at each "
+        "login: a user no longer listed leaves the group.",
     )
 
     class Meta:

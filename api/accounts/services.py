@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -187,3 +188,21 @@ def user_sync_from_claims(*, user: User, claims: dict) -> User:
         )
         group.members.add(user)
     return user
+
+
+@transaction.atomic
+def user_access_groups_sync(*, user: User, code_names: Iterable[str]) -> None:
+    """Make ``user``'s memberships follow an identity provider's group list (Esup-Pod's
+    ``auto_sync`` groups): join every listed group (missing ones are created, with
+    ``auto_sync`` on and the code name as display name), leave every ``auto_sync`` group
+    not listed. Memberships of other groups are left as they are. Code names are cut to
+    150 characters; blank ones are ignored."""
+    wanted = {name.strip()[:150] for name in code_names if name.strip()}
+    AccessGroup.objects.bulk_create(
+        [AccessGroup(code_name=name, display_name=name, auto_sync=True) for name in wanted],
+        ignore_conflicts=True,  # existing groups (or created by a concurrent login) stay
+    )
+    user.access_groups.add(*AccessGroup.objects.filter(code_name__in=wanted))
+    user.access_groups.remove(
+        *user.access_groups.filter(auto_sync=True).exclude(code_name__in=wanted)
+    )

@@ -6,6 +6,12 @@ admin's password form (``/admin/login/``) is as valuable to a password guesser a
 (:func:`api.core.ratelimit.enforce_login`: scope ``login`` per client address, scope
 ``login_user`` per username). Past them the form answers HTTP 429 with ``Retry-After``
 and the message as its error, before any password is checked, even the right one.
+
+With ``STAFF_ALLOWED_CIDRS`` set, a staff account signing in from another address is
+refused with :data:`api.core.staff_network.REFUSED` (code ``staff_network_refused``),
+after its password was checked (``api.core.staff_network``). A sign-in service that is
+down (an ``api.core.errors.PodError`` raised by an auth backend, e.g. LDAP's 503) is the
+form's error instead of a server error.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.sites import AdminSite
 from django.core.exceptions import ValidationError
 
-from api.core.errors import RateLimited
+from api.core.errors import PodError, RateLimited
 from api.core.ratelimit import enforce_login
+from api.core.staff_network import REFUSED, staff_rights_allowed
 
 
 class RateLimitedAdminLoginForm(AdminAuthenticationForm):
@@ -30,7 +37,15 @@ class RateLimitedAdminLoginForm(AdminAuthenticationForm):
         except RateLimited as exc:
             self.retry_after = exc.retry_after
             raise ValidationError(str(exc), code="rate_limited") from None
-        return super().clean()
+        try:
+            return super().clean()
+        except PodError as exc:  # e.g. the LDAP directory is down
+            raise ValidationError(exc.message, code=exc.code) from None
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)  # staff only, else "invalid_login"
+        if not staff_rights_allowed(self.request):
+            raise ValidationError(REFUSED, code="staff_network_refused")
 
 
 def install(site: AdminSite) -> None:

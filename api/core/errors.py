@@ -272,5 +272,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "internal_error": (500, "An unexpected server error (logged); the message gives no detail."),
     "backend_unavailable": (503, "The encoding or live backend (Kubernetes) did not answer."),
     "database_unavailable": (503, "GET /readyz: the database does not answer."),
+    "ldap_unavailable": (
+        503,
+        "Signing in through LDAP while the directory is down, times out or refuses the "
+        "service account (local accounts still sign in).",
+    ),
     "storage_unavailable": (503, "The media storage did not answer; retry later, nothing is lost."),
 }

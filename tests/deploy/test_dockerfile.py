@@ -88,6 +88,22 @@ def test_dependencies_from_the_lock_and_no_build_tools_in_final_layers():
             assert tool not in runs, (target, tool)
 
 
+def test_python_ldap_is_built_in_build_api_and_runs_in_the_api_image():
+    """python-ldap (LDAP sign-in) has no wheel: build-api compiles it against the
+    OpenLDAP and SASL headers; the api image has their shared libraries, nothing more;
+    the other images neither."""
+    all_stages = stages()
+    build = " ".join(all_stages[BUILDS["api"]].all("RUN"))
+    for package in ("gcc", "libldap2-dev", "libsasl2-dev"):
+        assert package in build, package
+    api = " ".join(r for stage in chain("api", all_stages) for r in stage.all("RUN"))
+    assert "libldap-2.5-0" in api and "libsasl2-2" in api and "-dev" not in api, api
+    for target in ("operator", "worker"):
+        runs = " ".join(r for stage in chain(target, all_stages) for r in stage.all("RUN"))
+        assert "ldap" not in runs, (target, runs)
+    assert "python-ldap" in _installed(BUILDS["api"], all_stages)[0]
+
+
 def test_apt_and_pip_leave_no_caches():
     for stage in stages().values():
         for run in stage.all("RUN"):
