@@ -122,6 +122,7 @@ class _CasView:
         return super().dispatch(request, *args, **kwargs)
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # the CAS server's logoutRequest POST
 class LoginView(_CasView, cas_views.LoginView):
     """``GET /accounts/cas/login/?next=<url>``: to the CAS login page; back with
     ``?ticket=``: validates it, logs in, redirects to ``next`` (else
