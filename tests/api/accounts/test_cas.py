@@ -223,3 +223,29 @@ def test_a_foreign_next_is_refused(anon, cas, settings):
     allowed = anon.get("/accounts/cas/login/?next=https://front.univ.example/after")
     assert allowed.status_code == 302
     assert allowed["Location"].startswith(f"{cas.url}login?service=")
+
+
+def test_cas_settings_are_checked_at_startup(tmp_path):
+    from tests.api.test_settings import load_settings
+
+    result = load_settings(tmp_path, DEBUG="1", USE_CAS="true")
+    assert result.returncode != 0 and "USE_CAS needs CAS_SERVER_URL" in result.stderr
+    result = load_settings(tmp_path, DEBUG="1", CAS_ATTRIBUTES="email=mail,phone=telephoneNumber")
+    assert result.returncode != 0 and "CAS_ATTRIBUTES must be key=value items" in result.stderr
+    result = load_settings(tmp_path, DEBUG="1", CAS_VERSION="1")
+    assert result.returncode != 0 and "CAS_VERSION must be" in result.stderr
+    code = "print(s.AUTHENTICATION_BACKENDS[0], s.CAS_SERVER_URL, s.CAS_ATTRIBUTES['groups'])"
+    result = load_settings(
+        tmp_path,
+        code,
+        DEBUG="1",
+        USE_CAS="true",
+        CAS_SERVER_URL="https://cas.univ.example/cas",
+        CAS_ATTRIBUTES="groups=memberOf",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django_cas_ng.backends.CASBackend",
+        "https://cas.univ.example/cas/",
+        "memberOf",
+    ]
