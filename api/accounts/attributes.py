@@ -18,7 +18,9 @@ field                     becomes
                           primary affiliation is; any in ``UPLOAD_AFFILIATIONS`` gives
                           ``can_upload`` (Esup-Pod's AFFILIATION_STAFF)
 ``establishment``         ``User.establishment`` (e.g. schacHomeOrganization)
-``groups``                the access groups the user is a member of, by ``code_name``
+``groups``                the access groups the user is a member of, by ``code_name`` (a
+                          DN gives its first RDN's value, as for LDAP:
+                          ``cn=l3-physics,ou=groups,...`` → ``l3-physics``)
                           (:func:`api.accounts.services.user_access_groups_sync`: listed
                           groups joined, missing ones created ``auto_sync``; the user
                           leaves the ``auto_sync`` groups no longer listed)
@@ -40,6 +42,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import transaction
 
+from api.accounts.ldap import group_code_name
 from api.accounts.models import Affiliation, User
 from api.accounts.services import user_access_groups_sync
 
@@ -103,6 +106,6 @@ def user_sync_from_attributes(
         user.set_unusable_password()
     user.save()
     if names.get("groups"):
-        groups = attribute_values(attributes, names["groups"])
+        groups = [group_code_name(v) for v in attribute_values(attributes, names["groups"])]
         user_access_groups_sync(user=user, code_names=groups)
     return user

@@ -32,7 +32,7 @@ CAS_ACCOUNTS = {
             "eduPersonPrimaryAffiliation": "faculty",
             "eduPersonAffiliation": ["member", "faculty"],
             "supannEtablissement": "{UAI}0123456A",
-            "memberOf": ["l3-physics", "staff-all"],
+            "memberOf": ["l3-physics", "cn=staff-all,ou=groups,dc=univ,dc=example"],
         },
     },
     "sstudent": {

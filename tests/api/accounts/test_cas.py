@@ -66,6 +66,8 @@ def test_ticket_exchange_maps_the_released_attributes(anon, cas, cas_version, si
 def test_the_mapping_follows_the_server_at_every_login(anon, cas):
     student = User.objects.create_user("sstudent", email="old@univ.example", first_name="Old")
     AccessGroup.objects.create(code_name="kept", display_name="Kept").members.add(student)
+    left = AccessGroup.objects.create(code_name="old-course", display_name="Old", auto_sync=True)
+    left.members.add(student)  # synced from the server before: no longer listed, left
     ticket = service_ticket(cas, FRONT_SERVICE, "sstudent")
     pair = anon.post_json(EXCHANGE, {"service": FRONT_SERVICE, "ticket": ticket}).json()["data"]
     data = me(anon, pair["access"])
