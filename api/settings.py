@@ -13,6 +13,7 @@ import contextlib
 import json
 import secrets
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import dj_database_url
@@ -28,7 +29,9 @@ from api.core.env import (
     env_int,
     env_list,
     env_networks,
+    env_pairs,
 )
+from api.core.http import TimeoutSession
 from podv5_contract.storage import S3Config, StorageError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -115,6 +118,8 @@ INSTALLED_APPS = [
     "ninja_extra",
     "ninja_jwt",
     "ninja_jwt.token_blacklist",
+    # CAS sign-in (api.accounts.cas, on with USE_CAS): its ticket → session table
+    "django_cas_ng",
     "api.core",
     "api.accounts",
     "api.videos",
@@ -480,7 +485,7 @@ OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
 OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
 OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
-#: claims mapped to the user (api.accounts.services.user_sync_from_claims)
+#: claims mapped to the user (api.accounts.oidc.user_sync_from_claims)
 OIDC_CLAIM_USERNAME = env("OIDC_CLAIM_USERNAME", "preferred_username")
 OIDC_CLAIM_AFFILIATION = env("OIDC_CLAIM_AFFILIATION", "eduPersonPrimaryAffiliation")
 OIDC_CLAIM_ESTABLISHMENT = env("OIDC_CLAIM_ESTABLISHMENT", "schacHomeOrganization")
@@ -550,6 +555,84 @@ if USE_LDAP or LDAP_POPULATE_ON_LOGIN:
     globals().update(auth_ldap_settings(globals()))  # AUTH_LDAP_*
 if USE_LDAP:
     AUTHENTICATION_BACKENDS.append("api.accounts.ldap.PodLDAPBackend")
+# --- CAS and Shibboleth sign-in (issue 10, docs/auth.md) -----------------------------
+#: hosts a sign-in's or sign-out's ``?next=`` may point to (the front ends), besides this one
+LOGIN_REDIRECT_ALLOWED_HOSTS = env_list(
+    "LOGIN_REDIRECT_ALLOWED_HOSTS", ",".join(OIDC_REDIRECT_ALLOWED_HOSTS)
+)
+#: CAS (django-cas-ng, api.accounts.cas): /accounts/cas/login/ → the CAS server → a session;
+#: POST /api/v1/auth/cas trades a service ticket for a JWT pair
+USE_CAS = env_bool("USE_CAS", False)
+#: the CAS server's base URL, e.g. https://cas.univ.example/cas/ (login, p3/serviceValidate...)
+CAS_SERVER_URL = (env("CAS_SERVER_URL", "") or "").strip()
+if CAS_SERVER_URL and not CAS_SERVER_URL.endswith("/"):
+    CAS_SERVER_URL += "/"
+#: protocol version: 3 (p3/serviceValidate, attributes released) or 2 (serviceValidate)
+CAS_VERSION = env_choice("CAS_VERSION", "3", ("2", "3"))
+#: service URLs (scheme://host/path; the query is not compared) front ends may exchange
+#: tickets for at POST /api/v1/auth/cas
+CAS_ALLOWED_SERVICES = env_list("CAS_ALLOWED_SERVICES")
+#: our field → CAS attribute name (api.accounts.attributes; an empty name: not mapped)
+CAS_ATTRIBUTES = env_pairs(
+    "CAS_ATTRIBUTES",
+    {
+        "email": "mail",
+        "first_name": "givenName",
+        "last_name": "sn",
+        "primary_affiliation": "eduPersonPrimaryAffiliation",
+        "affiliation": "eduPersonAffiliation",
+        "establishment": "",
+        "groups": "",
+    },
+)
+#: seconds to wait for the CAS server's ticket validation
+CAS_TIMEOUT_SECONDS = env_float("CAS_TIMEOUT_SECONDS", 10, minimum=0.1)
+CAS_VERIFY_SSL_CERTIFICATE = env_bool("CAS_VERIFY_SSL_CERTIFICATE", True)
+#: after the CAS server's logout page, and after a login without ?next=
+CAS_REDIRECT_URL = LOGIN_REDIRECT_URL
+#: service URLs start with PUBLIC_BASE_URL when set (else the request's scheme and host)
+CAS_ROOT_PROXIED_AS = PUBLIC_BASE_URL or None
+#: django-cas-ng options fixed by us: ?next= checked by api.accounts.cas (other hosts of
+#: LOGIN_REDIRECT_ALLOWED_HOSTS allowed), no Referer fallback, no flash messages
+CAS_CHECK_NEXT = False
+CAS_IGNORE_REFERER = True
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+#: the HTTP session python-cas validates tickets with: CAS_TIMEOUT_SECONDS per request
+CAS_SESSION_FACTORY = partial(TimeoutSession, timeout=CAS_TIMEOUT_SECONDS)
+if USE_CAS:
+    if not CAS_SERVER_URL.startswith(("http://", "https://")):
+        raise ImproperlyConfigured("USE_CAS needs CAS_SERVER_URL (https://cas.example/cas/)")
+    AUTHENTICATION_BACKENDS.insert(0, "django_cas_ng.backends.CASBackend")
+for _service in CAS_ALLOWED_SERVICES:
+    if not _service.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"CAS_ALLOWED_SERVICES: {_service!r} is not an http(s) URL")
+
+#: Shibboleth / SAML (api.accounts.shibboleth): the SP in front sets trusted headers,
+#: believed only from TRUSTED_PROXY_CIDRS
+USE_SHIB = env_bool("USE_SHIB", False)
+#: our field → request header the SP sets (``username`` is required)
+SHIB_HEADERS = env_pairs(
+    "SHIB_HEADERS",
+    {
+        "username": "REMOTE_USER",
+        "email": "mail",
+        "first_name": "givenName",
+        "last_name": "sn",
+        "primary_affiliation": "primary-affiliation",
+        "affiliation": "unscoped-affiliation",
+        "establishment": "",
+        "groups": "isMemberOf",
+    },
+)
+if USE_SHIB:
+    if not TRUSTED_PROXY_CIDRS:
+        raise ImproperlyConfigured(
+            "USE_SHIB needs TRUSTED_PROXY_CIDRS (the addresses of the Shibboleth SP proxies)"
+        )
+    if not SHIB_HEADERS["username"]:
+        raise ImproperlyConfigured("SHIB_HEADERS: the username header cannot be empty")
+    AUTHENTICATION_BACKENDS.insert(0, "api.accounts.shibboleth.ShibbolethBackend")
 #: browsers of front ends on another origin may send cookies (session auth + CSRF):
 #: also list them in CSRF_TRUSTED_ORIGINS
 CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)

@@ -32,6 +32,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # OpenID Connect login (404 unless OIDC_ENABLED): docs/api.md
     path("oidc/", include("api.accounts.oidc")),
+    # CAS and Shibboleth sign-in (404 unless USE_CAS / USE_SHIB): docs/auth.md
+    path("accounts/cas/", include("api.accounts.cas")),
+    path("accounts/shib/", include("api.accounts.shibboleth")),
 ]
 
 handler404 = not_found

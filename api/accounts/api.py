@@ -8,10 +8,11 @@ from ninja_jwt.exceptions import TokenError
 from ninja_jwt.settings import api_settings as jwt_settings
 from ninja_jwt.tokens import UntypedToken
 
-from api.accounts import selectors, services
+from api.accounts import cas, selectors, services, shibboleth, signin
 from api.accounts.auth import auth_required, session_only
 from api.accounts.schemas import (
     AccessGroupOut,
+    CasTicketIn,
     CsrfOut,
     LoginIn,
     RefreshIn,
@@ -20,9 +21,10 @@ from api.accounts.schemas import (
     UserOut,
     UserPatch,
 )
+from api.core.client import client_ip
 from api.core.errors import TokenInvalid
 from api.core.pagination import LimitOffset
-from api.core.ratelimit import enforce_login
+from api.core.ratelimit import enforce, enforce_login
 
 auth_router = Router()
 router = Router()
@@ -74,8 +76,32 @@ def logout(request, payload: RefreshIn):
 @auth_router.post("/session-token", response=TokenPairOut, auth=session_only)
 def session_token(request):
     """Exchange the Django session (after an OIDC, CAS or admin login) for a JWT pair.
-    Session only, with the CSRF token (``X-CSRFToken``): else 401 / 403 ``csrf_failed``."""
-    return services.token_pair_for_user(user=request.auth)
+    Session only, with the CSRF token (``X-CSRFToken``): else 401 / 403 ``csrf_failed``.
+    The pair carries the session's id: a CAS single logout of the session revokes it."""
+    session_id = signin.session_id_for(request.session)
+    return services.token_pair_for_user(user=request.auth, session_id=session_id)
+
+
+@auth_router.post("/cas", response=TokenPairOut, auth=None)
+def cas_ticket(request, payload: CasTicketIn):
+    """CAS ticket exchange (``USE_CAS``, else 404): ``{service, ticket}`` → a JWT pair,
+    the ticket validated by the CAS server for ``service``, which must be one of
+    ``CAS_ALLOWED_SERVICES`` (else 422 ``cas_service_not_allowed``). Refused, expired or
+    already used ticket: 401 ``cas_ticket_invalid``; CAS server down: 503
+    ``cas_unavailable``. Counts against the ``login`` rate limit (429)."""
+    enforce(request, "login", key=f"ip:{client_ip(request)}")
+    return cas.token_pair_from_ticket(
+        request=request, service=payload.service, ticket=payload.ticket
+    )
+
+
+@auth_router.post("/shibboleth", response=TokenPairOut, auth=None)
+def shibboleth_token(request):
+    """Shibboleth exchange (``USE_SHIB``, else 404): the identity the Shibboleth SP put
+    in the request headers (``SHIB_HEADERS``) → a JWT pair. Headers are believed only
+    from ``TRUSTED_PROXY_CIDRS``; none, or from anyone else: 401
+    ``shibboleth_no_identity``."""
+    return shibboleth.token_pair_from_headers(request=request)
 
 
 @auth_router.get("/csrf", response=CsrfOut, auth=None)

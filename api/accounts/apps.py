@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        # signal receivers of the LDAP populator (django-auth-ldap's, user_logged_in);
-        # imported here, once the models are loaded
-        from api.accounts import ldap  # noqa: F401
+        # signal receivers, imported here once the models are loaded: the LDAP populator
+        # (django-auth-ldap's, user_logged_in); django-cas-ng's (the attribute mapping,
+        # single logout's JWT revocation)
+        from api.accounts import cas, ldap  # noqa: F401

@@ -9,7 +9,8 @@ that session for our JWT pair at ``POST /api/v1/auth/session-token``.
 
 Users are matched by the username claim (``OIDC_CLAIM_USERNAME``, default
 ``preferred_username``), created on first login, and their profile is refreshed from
-the claims at every login (:func:`api.accounts.services.user_sync_from_claims`).
+the claims at every login (:func:`user_sync_from_claims`, the mapping every provider
+uses).
 """
 
 from __future__ import annotations
@@ -20,8 +21,24 @@ from django.urls import path
 from mozilla_django_oidc import views
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from api.accounts import services
+from api.accounts.attributes import user_sync_from_attributes
 from api.accounts.models import User
+
+
+def user_sync_from_claims(*, user: User, claims: dict) -> User:
+    """Fill ``user`` (saved or not) from an OpenID provider's claims and save it:
+    ``email``, ``given_name``, ``family_name`` (OIDC standard claims), and the
+    ``OIDC_CLAIM_AFFILIATION``, ``OIDC_CLAIM_ESTABLISHMENT``, ``OIDC_CLAIM_GROUPS``
+    claims (:func:`api.accounts.attributes.user_sync_from_attributes`)."""
+    names = {
+        "email": "email",
+        "first_name": "given_name",
+        "last_name": "family_name",
+        "affiliation": settings.OIDC_CLAIM_AFFILIATION,
+        "establishment": settings.OIDC_CLAIM_ESTABLISHMENT,
+        "groups": settings.OIDC_CLAIM_GROUPS,
+    }
+    return user_sync_from_attributes(user=user, attributes=claims, names=names)
 
 
 class PodOIDCBackend(OIDCAuthenticationBackend):
@@ -41,12 +58,10 @@ class PodOIDCBackend(OIDCAuthenticationBackend):
         return User.objects.filter(username=self._username(claims))
 
     def create_user(self, claims: dict) -> User:
-        return services.user_sync_from_claims(
-            user=User(username=self._username(claims)), claims=claims
-        )
+        return user_sync_from_claims(user=User(username=self._username(claims)), claims=claims)
 
     def update_user(self, user: User, claims: dict) -> User:
-        return services.user_sync_from_claims(user=user, claims=claims)
+        return user_sync_from_claims(user=user, claims=claims)
 
 
 class _Enabled:

@@ -89,3 +89,15 @@ class TokenPairOut(Schema):
 
 class CsrfOut(Schema):
     csrf_token: str = Field(description="send it back as the X-CSRFToken header")
+
+
+#: a CAS service URL, and a service ticket (CAS 3.0 §3.1.2: up to 256 characters)
+CasService = line(2048, min_length=1, strip=False)
+CasTicket = line(256, min_length=1, strip=False)
+
+
+class CasTicketIn(Schema):
+    service: CasService = Field(
+        description="the service URL the ticket was issued for (one of CAS_ALLOWED_SERVICES)"
+    )
+    ticket: CasTicket = Field(description="the service ticket (ST-...) given to the service")

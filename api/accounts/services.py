@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
@@ -14,7 +13,7 @@ from ninja_jwt.settings import api_settings as jwt_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken, UntypedToken
 
-from api.accounts.models import AccessGroup, Affiliation, Role, User
+from api.accounts.models import AccessGroup, Role, User
 from api.core.errors import AuthenticationFailed, TokenInvalid, TokenRevoked
 
 #: (is_superuser, is_staff, can_upload) of each role
@@ -55,10 +54,22 @@ def user_set_role(*, user: User, role: Role) -> User:
 # --- JWT (django-ninja-jwt tokens, ninja_jwt.token_blacklist) -------------------------
 
 
-def token_pair_for_user(*, user: User) -> dict[str, str]:
+#: claim naming the sign-in session a token pair comes from (kept across refreshes):
+#: ending that session (CAS single logout) revokes its refresh tokens
+SESSION_CLAIM = "sid"
+
+
+def token_pair_for_user(*, user: User, session_id: str | None = None) -> dict[str, str]:
     """A fresh ``{"access", "refresh"}`` pair; the refresh token is recorded as
-    outstanding (``ninja_jwt.token_blacklist``) so it can be revoked."""
+    outstanding (``ninja_jwt.token_blacklist``) so it can be revoked. ``session_id``:
+    the sign-in session it comes from (claim ``sid``, see
+    :func:`api.accounts.signin.session_tokens_revoke`)."""
     refresh = RefreshToken.for_user(user)
+    if session_id:
+        refresh[SESSION_CLAIM] = session_id
+        # for_user recorded the token before the claim: record the token given out
+        jti = refresh[jwt_settings.JTI_CLAIM]
+        OutstandingToken.objects.filter(jti=jti).update(token=str(refresh))
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -112,7 +123,8 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
         )
         outstanding = OutstandingToken.objects.select_for_update().get(pk=outstanding.pk)
         _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
-        pair = token_pair_for_user(user=user) if created else None
+        session_id = token.payload.get(SESSION_CLAIM)
+        pair = token_pair_for_user(user=user, session_id=session_id) if created else None
     if pair is None:
         user_tokens_revoke(user_id=user_id)
         raise TokenRevoked()
@@ -143,51 +155,7 @@ def user_tokens_revoke(*, user_id) -> int:
     return len(BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in pending]))
 
 
-# --- identity providers (OIDC now; CAS, Shibboleth through the same mapping) ----------
-
-
-def _claim_values(claims: dict, name: str) -> list[str]:
-    value = claims.get(name) if name else None
-    if value is None:
-        return []
-    values = value if isinstance(value, list | tuple) else str(value).replace(";", ",").split(",")
-    return [str(v).strip() for v in values if str(v).strip()]
-
-
-@transaction.atomic
-def user_sync_from_claims(*, user: User, claims: dict) -> User:
-    """Fill ``user`` (saved or not) from an identity provider's claims and save it.
-
-    - ``email``, ``given_name``, ``family_name`` (OIDC standard claims);
-    - ``affiliation``: the first value of the ``OIDC_CLAIM_AFFILIATION`` claim (a string
-      or a list, e.g. eduPersonAffiliation) that is a known affiliation;
-    - ``establishment``: the ``OIDC_CLAIM_ESTABLISHMENT`` claim;
-    - ``can_upload``: granted when any affiliation value is in ``UPLOAD_AFFILIATIONS``
-      (Esup-Pod's AFFILIATION_STAFF); never revoked here (administrators revoke it);
-    - access groups: with ``OIDC_CLAIM_GROUPS`` set, the user joins the groups whose
-      ``code_name`` the claim lists (created when missing); other memberships stay.
-    """
-    affiliations = _claim_values(claims, settings.OIDC_CLAIM_AFFILIATION)
-    known = [a for a in affiliations if a in Affiliation.values]
-    user.email = str(claims.get("email") or user.email or "")[:254]
-    user.first_name = str(claims.get("given_name") or user.first_name or "")[:150]
-    user.last_name = str(claims.get("family_name") or user.last_name or "")[:150]
-    if known:
-        user.affiliation = known[0]
-    establishment = claims.get(settings.OIDC_CLAIM_ESTABLISHMENT)
-    if establishment:
-        user.establishment = str(establishment)[:100]
-    if set(affiliations) & set(settings.UPLOAD_AFFILIATIONS):
-        user.can_upload = True
-    if user.pk is None:
-        user.set_unusable_password()
-    user.save()
-    for code_name in _claim_values(claims, settings.OIDC_CLAIM_GROUPS):
-        group, _ = AccessGroup.objects.get_or_create(
-            code_name=code_name[:150], defaults={"display_name": code_name[:250]}
-        )
-        group.members.add(user)
-    return user
+# --- identity providers (the attribute mapping itself: api.accounts.attributes) ------
 
 
 @transaction.atomic

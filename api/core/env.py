@@ -113,3 +113,17 @@ def env_base_url(name: str, default: str = "") -> str:
     if parts.path or parts.query or parts.fragment or parts.username or parts.password:
         raise _bad(name, "an http(s)://host[:port] URL without path or query", value)
     return value
+
+
+def env_pairs(name: str, defaults: dict[str, str]) -> dict[str, str]:
+    """``key=value`` items separated by commas (``email=mail,groups=isMemberOf``) laid
+    over ``defaults``; only the keys of ``defaults`` are allowed, an empty value turns a
+    key off (``groups=``)."""
+    pairs = dict(defaults)
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or key not in defaults:
+            raise _bad(name, f"key=value items with keys among {', '.join(defaults)}", item)
+        pairs[key] = value.strip()
+    return pairs

@@ -175,6 +175,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         401,
         "A worker callback whose Standard Webhooks signature or timestamp is wrong.",
     ),
+    "cas_ticket_invalid": (
+        401,
+        "POST /auth/cas: the CAS server refused the ticket (unknown, expired, already used, "
+        "another service's) or its user is inactive.",
+    ),
+    "shibboleth_no_identity": (
+        401,
+        "Shibboleth sign-in without the SP's headers: not from TRUSTED_PROXY_CIDRS, no "
+        "username header, or an inactive user.",
+    ),
     # 403
     "permission_denied": (
         403,
@@ -258,6 +268,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "invalid_webvtt": (422, "A caption file that is not valid WebVTT."),
     "invalid_srt": (422, "A caption file that is not valid SRT."),
     "chapter_out_of_range": (422, "A chapter starting outside the video's duration."),
+    "cas_service_not_allowed": (
+        422,
+        "POST /auth/cas for a service URL that is not one of CAS_ALLOWED_SERVICES.",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (
@@ -278,4 +292,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "service account (local accounts still sign in).",
     ),
     "storage_unavailable": (503, "The media storage did not answer; retry later, nothing is lost."),
+    "cas_unavailable": (
+        503,
+        "The CAS server did not answer the ticket validation (in CAS_TIMEOUT_SECONDS) or not "
+        "with CAS XML; retry.",
+    ),
 }
