@@ -100,4 +100,3 @@ def test_no_source_no_reencode(alice, user):
     response = alice.post(f"/api/v1/videos/{draft.id}/encode")
     assert response.status_code == 409 and response.json()["errors"][0]["code"] == "invalid_state"
     assert not EncodingJob.objects.exists()
-

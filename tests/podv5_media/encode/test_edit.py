@@ -15,14 +15,16 @@ RATE = Fraction(25)
 
 def test_cut_trims_by_frame_and_sample_then_concats():
     edit = EditPlan(kept=((1.0, 2.0), (3.0, 3.52)), frame_rate=RATE)
-    chains, v, a = edit_graph(edit, video="[0:0]fps=25", audio="[0:1]anull", audio_filters="anull")
+    chains, v, a = edit_graph(
+        edit, video="[0:0]fps=25", audio=["[0:1]anull", "[0:2]anull"], audio_filters="anull"
+    )
     graph = ";".join(chains)
     assert (
         "trim=start_frame=25:end_frame=50" in graph and "trim=start_frame=75:end_frame=88" in graph
     )
-    assert "atrim=start_sample=48000:end_sample=96000" in graph
-    assert "concat=n=2:v=1:a=1[edcut][edcuta]" in graph
-    assert (v, a) == ("[edcut]", "[edcuta]")
+    assert "[eda1_0]atrim=start_sample=48000:end_sample=96000" in graph  # each language
+    assert "[edk0][edka0_0][edka1_0][edk1][edka0_1][edka1_1]concat=n=2:v=1:a=2" in graph
+    assert (v, a) == ("[edcut]", ["[edcuta0]", "[edcuta1]"])
     assert edit.input_args() == []
 
 
@@ -37,14 +39,16 @@ def test_dressing_inputs_and_credits_order():
     )
     assert edit.input_args() == ["-i", "/w/m.png", "-i", "/w/o.mp4", "-i", "/w/c.mp4"]
     chains, v, a = edit_graph(
-        edit, video="[0:0]null", audio="[0:1]anull", audio_filters=audio_filters()
+        edit, video="[0:0]null", audio=["[0:1]anull"], audio_filters=audio_filters()
     )
     graph = ";".join(chains)
     assert "[1:v]format=rgba,scale=96:-1,colorchannelmixer=aa=0.500" in graph
     assert "overlay=x=11:y=main_h-overlay_h-11" in graph
     assert "anullsrc" in graph and "[3:1]aresample" in graph  # silence for the opening
-    assert "[edopeningv][edopeninga][edmarked][edsrca][edclosingv][edclosinga]concat=n=3" in graph
-    assert (v, a) == ("[eddressed]", "[eddresseda]")
+    assert (
+        "[edopeningv][edopeninga0][edmarked][edsrca0][edclosingv][edclosinga0]concat=n=3" in graph
+    )
+    assert (v, a) == ("[eddressed]", ["[eddresseda0]"])
 
 
 def test_chapters_move_with_the_cut():
