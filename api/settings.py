@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "api.social",
     "api.captions",
     "api.editorial",
+    "api.editing",
 ]
 
 MIDDLEWARE = [
@@ -438,6 +439,11 @@ MEDIA_TOKEN_SECONDS = env_int("MEDIA_TOKEN_SECONDS", 3600)
 VIEW_DEDUPE_SECONDS = env_int("VIEW_DEDUPE_SECONDS", 1800)
 # api.captions: largest accepted caption/subtitle file (WebVTT or SRT), bytes
 CAPTION_MAX_SIZE = env_int("CAPTION_MAX_SIZE", 2 * 1024**2)
+# api.videos: largest uploaded thumbnail (PNG, JPEG or WebP), bytes
+THUMBNAIL_MAX_SIZE = env_int("THUMBNAIL_MAX_SIZE", 5 * 1024**2)
+# api.editing: largest watermark image (PNG) and credits video uploaded to a dressing, bytes
+DRESSING_WATERMARK_MAX_SIZE = env_int("DRESSING_WATERMARK_MAX_SIZE", 2 * 1024**2)
+DRESSING_CREDITS_MAX_SIZE = env_int("DRESSING_CREDITS_MAX_SIZE", 500 * 1024**2)
 #: URL prefix of an nginx ``internal`` location that maps to MEDIA_ROOT (e.g.
 #: ``/protected-media/``): when set, the media view checks access and answers with
 #: ``X-Accel-Redirect`` instead of sending the file itself

@@ -30,8 +30,11 @@ from api.core.envelope import (
     wrap_openapi,
 )
 from api.core.errors import PodError, RateLimited
+from api.editing import api as editing
 from api.editorial import api as editorial
+from api.encoding.api import router as encoding_router
 from api.live.api import router as live_router
+from api.pipeline.api import router as pipeline_router
 from api.playback.api import router as playback_router
 from api.social.api import router as social_router
 from api.videos.api import catalog_router
@@ -141,6 +144,10 @@ api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])
 api.add_router("/videos", social_router, tags=["social"])
 api.add_router("/videos", captions_router, tags=["captions"])
+api.add_router("/videos", editing.videos_router, tags=["editing"])
+api.add_router("/videos", pipeline_router, tags=["encoding"])
+api.add_router("/videos", encoding_router, tags=["encoding"])
+api.add_router("/dressings", editing.dressings_router, tags=["editing"])
 api.add_router("/internal", callbacks_router, tags=["internal"])
 api.add_router("/live", live_router, tags=["live"])
 api.add_router("/channels", editorial.channels_router, tags=["editorial"])

@@ -75,6 +75,13 @@ class UnsupportedMedia(PodError):
     default_message = "The file is not an audio or video file we can read."
 
 
+class UnsupportedImage(PodError):
+    """An uploaded image (thumbnail, watermark) that is not one we can decode (HTTP 415)."""
+
+    status, code = 415, "unsupported_image"
+    default_message = "The file is not an image we can decode."
+
+
 class ValidationFailed(PodError):
     status, code, default_message = 422, "validation_error", "Invalid input."
 
@@ -241,6 +248,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "event_over": (409, "The live event's end has passed."),
     "not_live": (409, "The live event is not live."),
     "ingest_busy": (409, "The live event's ingest is already in use."),
+    "encoding_running": (
+        409,
+        "POST /videos/{id}/encode while an encoding job of the video is pending or running.",
+    ),
     "live_unsupported_storage": (
         409,
         "Starting a live event with STORAGE_BACKEND=s3: the live worker needs local storage.",
@@ -258,6 +269,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "upload_length_exceeded": (413, "tus: the body goes past Upload-Length."),
     "unsupported_media": (415, "The uploaded file is not audio or video we can read."),
     "truncated_media": (415, "The uploaded file's index points past its end (a cut file)."),
+    "unsupported_image": (
+        415,
+        "An uploaded thumbnail or watermark that is not a PNG, JPEG or WebP image we can "
+        "decode (a watermark: PNG only).",
+    ),
     "wrong_content_type": (415, "tus: a PATCH body that is not application/offset+octet-stream."),
     "range_not_satisfiable": (416, "A media Range header past the end of the file."),
     # 422
@@ -272,6 +288,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         422,
         "POST /auth/cas for a service URL that is not one of CAS_ALLOWED_SERVICES.",
     ),
+    "cut_out_of_range": (422, "A cut whose trim or removed segment ends past the source's end."),
+    "cut_overlap": (422, "A cut whose removed segments overlap each other."),
+    "cut_empty": (422, "A cut that leaves less than half a second of the video."),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (

@@ -24,6 +24,7 @@ from api.core.request_id import current_request_id
 from api.encoding.backends import get_backend
 from api.encoding.models import EncodingJob, JobPhase
 from api.videos.models import Video
+from podv5_contract.edit import EditSpec
 from podv5_contract.events import EncodingEventData
 from podv5_contract.outputs import Manifest
 from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
@@ -31,8 +32,9 @@ from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
 logger = logging.getLogger(__name__)
 
 
-def build_spec(*, job_id: UUID, video: Video) -> EncodingJobSpec:
-    """The EncodingJob spec for a video's current source."""
+def build_spec(*, job_id: UUID, video: Video, edit: EditSpec | None = None) -> EncodingJobSpec:
+    """The EncodingJob spec for a video's current source; ``edit``: its cut and
+    dressing (``api.editing.selectors.edit_spec_for``)."""
     return EncodingJobSpec(
         job_id=job_id,
         video_id=video.id,
@@ -42,14 +44,16 @@ def build_spec(*, job_id: UUID, video: Video) -> EncodingJobSpec:
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
         callback_url=callback_url(),
         request_id=current_request_id(),  # the request that started it: into worker logs
+        edit=edit,
     )
 
 
 @transaction.atomic
-def encoding_job_create(*, video: Video) -> EncodingJob:
-    """Create the job for the video's source and hand it to the backend once committed."""
+def encoding_job_create(*, video: Video, edit: EditSpec | None = None) -> EncodingJob:
+    """Create the job for the video's source (with ``edit`` applied on the way) and hand
+    it to the backend once committed."""
     job = EncodingJob(video=video, backend=settings.ENCODING_BACKEND)
-    job.spec = build_spec(job_id=job.id, video=video).to_wire()
+    job.spec = build_spec(job_id=job.id, video=video, edit=edit).to_wire()
     job.save()
     transaction.on_commit(lambda: get_backend().submit(job.id))
     metrics.ENCODING_JOBS_CREATED.labels(backend=job.backend).inc()

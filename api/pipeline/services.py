@@ -5,6 +5,8 @@
 - :func:`encoding_succeeded` / :func:`encoding_failed` — a job's end: the video is
   ready (chapters imported) or failed; :func:`encoding_job_lost` for a job its backend
   could not run;
+- :func:`video_reencode` — encode the kept source again, with the video's cut and
+  dressing (``api.editing``); a ready video keeps its outputs until the new ones are in;
 - :func:`video_deleted` — cancel the jobs, drop the uploads, delete the video.
 
 The callbacks that drive the encoding and live steps arrive through ``api.pipeline.handlers``.
@@ -21,7 +23,10 @@ from django.db import transaction
 
 from api.captions.services import chapters_import
 from api.core import storage
+from api.core.errors import Conflict, InvalidState
+from api.editing.selectors import edit_spec_for
 from api.encoding.models import EncodingJob
+from api.encoding.selectors import encoding_job_active
 from api.encoding.services import (
     encoding_job_create,
     encoding_job_fail,
@@ -37,11 +42,12 @@ from api.uploads.services import (
     upload_store_source,
     uploads_delete_for_video,
 )
-from api.videos.models import Video
+from api.videos.models import Video, VideoStatus
 from api.videos.services import (
     video_attach_source,
     video_delete,
     video_fail,
+    video_mark_processing,
     video_mark_ready,
     video_store_source,
 )
@@ -65,7 +71,7 @@ def source_received(*, upload: Upload) -> Upload:
     try:
         with transaction.atomic():
             upload, video = upload_attach_source(upload=upload, stored_name=stored)
-            encoding_job_create(video=video)
+            encoding_job_create(video=video, edit=edit_spec_for(video=video))
     except Exception:
         storage.delete_prefix(stored)
         raise
@@ -120,8 +126,30 @@ def encoding_succeeded(*, job: EncodingJob, manifest: Manifest) -> Video:
 
 @transaction.atomic
 def encoding_failed(*, job: EncodingJob, code: str, message: str) -> Video:
-    """The job failed: so does its video, with the job's reason and message."""
-    return video_fail(video=job.video, code=code, message=message)
+    """The job failed: so does its video, with the job's reason and message; unless the
+    video is ready (a re-encode failed): its outputs stay, the job's record tells why."""
+    video = Video.objects.select_for_update().get(pk=job.video_id)
+    if video.status == VideoStatus.READY:
+        return video
+    return video_fail(video=video, code=code, message=message)
+
+
+@transaction.atomic
+def video_reencode(*, video: Video) -> EncodingJob:
+    """A new encoding job for the video's kept source, with its current cut and dressing.
+    A ready video stays ready on its current outputs (replaced when the job succeeds); a
+    failed one is ``processing`` again. Raises Conflict (409, ``encoding_running``) while
+    a job is pending or running, InvalidState (409) without a source."""
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    if not video.source_name or video.status in (VideoStatus.DRAFT, VideoStatus.UPLOADING):
+        raise InvalidState("The video has no source to encode yet.")
+    if encoding_job_active(video=video) is not None:
+        raise Conflict(
+            "An encoding of this video is under way: wait for it to end.",
+            code="encoding_running",
+        )
+    video = video_mark_processing(video=video)
+    return encoding_job_create(video=video, edit=edit_spec_for(video=video))
 
 
 @transaction.atomic

@@ -94,8 +94,8 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
         }
         for item in manifest.get("mp4", [])
     ]
-    if manifest.get("poster"):
-        config["poster"] = url(manifest["poster"])
+    if video.poster_name:  # an uploaded thumbnail, else the encoded poster
+        config["poster"] = media_url(request, video.poster_name, token)
     if manifest.get("storyboard"):
         board = manifest["storyboard"]
         config["storyboard"] = {"vtt": url(board["vtt"]), "image": url(board["image"])}

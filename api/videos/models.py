@@ -58,6 +58,8 @@ SEARCH_VECTOR = SearchVector("title", "description", "search_tags", config=SEARC
 
 #: storage sub-folder of the source file (never served as media)
 SOURCE_DIR = "source/"
+#: storage sub-folder of uploaded thumbnails (served like the outputs)
+THUMBNAILS_DIR = "thumbnails/"
 
 
 #: the statuses in which a video's source may still be uploaded (again)
@@ -100,6 +102,8 @@ class Video(models.Model):
 
     output_prefix = models.CharField(max_length=500, blank=True, default="")
     manifest = models.JSONField(null=True, blank=True)
+    #: storage name of an uploaded poster (``thumbnails/``), used instead of the encoded one
+    thumbnail_name = models.CharField(max_length=500, blank=True, default="")
 
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -157,6 +161,14 @@ class Video(models.Model):
     def storage_prefix(self) -> str:
         """Storage prefix under which everything of this video lives."""
         return f"videos/{self.id}/"
+
+    @property
+    def poster_name(self) -> str | None:
+        """Storage name of the poster: the uploaded thumbnail, else the encoded one."""
+        if self.thumbnail_name:
+            return self.thumbnail_name
+        poster = (self.manifest or {}).get("poster")
+        return self.output_prefix + poster if poster else None
 
     @property
     def is_public(self) -> bool:

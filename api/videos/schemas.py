@@ -283,8 +283,8 @@ class VideoCardOut(Schema):
 
     @staticmethod
     def resolve_poster(obj: Video, context):
-        poster = (obj.manifest or {}).get("poster")
-        return media_url(context["request"], obj.output_prefix + poster) if poster else None
+        poster = obj.poster_name  # an uploaded thumbnail, else the encoded poster
+        return media_url(context["request"], poster) if poster else None
 
 
 Ordering = Literal["-created_at", "created_at", "title", "-title", "duration", "-duration"]

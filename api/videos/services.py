@@ -5,23 +5,37 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from api.accounts.models import AccessGroup, User
 from api.core import storage
 from api.core.errors import (
     InvalidState,
+    PayloadTooLarge,
     PermissionDenied,
     ValidationFailed,
     WrongPassword,
     listing,
 )
+from api.core.images import image_check
 from api.videos.editorial import UNSET, resolve_fields, resolve_type
 from api.videos.grants import GRANT_HEADER, grant_issue
-from api.videos.models import SOURCE_DIR, UPLOADABLE, Licence, Video, VideoStatus, Visibility
+from api.videos.models import (
+    SOURCE_DIR,
+    THUMBNAILS_DIR,
+    UPLOADABLE,
+    Licence,
+    Video,
+    VideoStatus,
+    Visibility,
+)
 from api.videos.selectors import can_manage
 from podv5_contract.events import public_message
 
@@ -316,4 +330,52 @@ def video_mark_ready(*, video: Video, output_prefix: str, manifest: dict) -> Vid
     video.save()
     if old_prefix and old_prefix != output_prefix:
         transaction.on_commit(lambda: storage.delete_prefix(old_prefix))
+    return video
+
+
+@transaction.atomic
+def video_mark_processing(*, video: Video) -> Video:
+    """A failed video whose source is encoded again (``api.pipeline``) is ``processing``
+    again; a ready one stays ready (its outputs play until the new ones replace them)."""
+    Video.objects.filter(pk=video.pk, status=VideoStatus.FAILED).update(
+        status=VideoStatus.PROCESSING, error_code="", error_message=""
+    )
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
+def video_thumbnail_set(*, video: Video, data: bytes, size: int) -> Video:
+    """Store an uploaded image as the video's poster (instead of the encoded one).
+    ``size``: the upload's bytes, checked before anything is decoded. Raises
+    PayloadTooLarge (413) over ``THUMBNAIL_MAX_SIZE`` and UnsupportedImage (415,
+    ``unsupported_image``) for anything but one decodable PNG, JPEG or WebP image. A new
+    name each time (cached copies of the old one never mask it); the old file goes after
+    commit."""
+    if size > settings.THUMBNAIL_MAX_SIZE:
+        raise PayloadTooLarge(
+            f"A thumbnail may hold at most {settings.THUMBNAIL_MAX_SIZE} bytes.", field="file"
+        )
+    info = image_check(data)
+    name = f"{video.storage_prefix}{THUMBNAILS_DIR}{uuid.uuid4().hex[:12]}.{info.extension}"
+    name = default_storage.save(name, ContentFile(data))
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    old = video.thumbnail_name
+    video.thumbnail_name = name
+    video.save(update_fields=["thumbnail_name", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: storage.delete_prefix(old))
+    return video
+
+
+@transaction.atomic
+def video_thumbnail_clear(*, video: Video) -> Video:
+    """Forget the uploaded thumbnail (its file goes after commit): the encoded poster is
+    the poster again."""
+    video = Video.objects.select_for_update().get(pk=video.pk)
+    old = video.thumbnail_name
+    if old:
+        video.thumbnail_name = ""
+        video.save(update_fields=["thumbnail_name", "updated_at"])
+        transaction.on_commit(lambda: storage.delete_prefix(old))
     return video

@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from podv5_contract.edit import EditSpec
+
 #: URI schemes the worker knows how to read sources from and write outputs to.
 STORAGE_SCHEMES = ("file", "s3")
 #: a request id (``X-Request-ID``) as carried into EncodingJobs: safe in logs and env
@@ -100,6 +102,10 @@ class EncodingJobSpec(_Model):
         float, Field(ge=1, le=10, description="HLS segment duration in seconds.")
     ] = 4.0
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
+    edit: Annotated[
+        EditSpec | None,
+        Field(description="Cut and dressing applied on the way (podv5_contract.edit)."),
+    ] = None
     callback_url: Annotated[
         Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,
         Field(description="Signed callback endpoint (Standard Webhooks); none: no reports."),

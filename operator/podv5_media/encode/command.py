@@ -39,6 +39,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import layout
+from .edit import EditPlan, edit_graph
 from .ladder import AUDIO_GROUP, EncodePlan, PlannedRendition
 
 AUDIO_SAMPLE_RATE = 48_000
@@ -63,10 +64,12 @@ def build_ffmpeg_command(
     out_dir: str | Path,
     settings: EncoderSettings | None = None,
     progress: bool = True,
+    edit: EditPlan | None = None,
 ) -> list[str]:
     """The single ffmpeg command for ``plan``; outputs go under ``out_dir`` (see layout).
 
-    ``progress``: write ``-progress`` key=value blocks to stdout (see ``progress.py``).
+    ``progress``: write ``-progress`` key=value blocks to stdout (see ``progress.py``);
+    ``edit``: cut and dressing applied before the split (see ``edit.py``).
     """
     settings = settings or EncoderSettings()
     out = Path(out_dir)
@@ -77,6 +80,19 @@ def build_ffmpeg_command(
         cmd += ["-nostats", "-progress", "pipe:1", "-stats_period", "0.5"]
     cmd += ["-i", str(source)]
 
+    # the heads of the source's chains: filters, or (edited) the labels of edit.py's output
+    video_head = f"[0:{plan.video_stream}]{video_input_filters(plan)}," if plan.has_video else ""
+    streams = [plan.audio_stream] if plan.muxed_audio else [t.stream for t in plan.audio]
+    audio_heads = [f"[0:{stream}]{audio_filters()}" for stream in streams]
+    audio_tail = [","] * len(audio_heads)
+    if edit is not None:
+        cmd += edit.input_args()
+        chains, vlabel, audio_heads = edit_graph(
+            edit, video=video_head[:-1] or None, audio=audio_heads, audio_filters=audio_filters()
+        )
+        graph += chains
+        video_head, audio_tail = vlabel or "", [""] * len(audio_heads)
+
     video_labels: list[str] = []
     if plan.has_video:
         branches = [f"v{i}" for i in range(len(renditions))]
@@ -84,10 +100,7 @@ def build_ffmpeg_command(
             branches.append("vposter")
         if plan.storyboard:
             branches.append("vsprite")
-        graph.append(
-            f"[0:{plan.video_stream}]{video_input_filters(plan)},"
-            f"split={len(branches)}" + "".join(f"[{b}]" for b in branches)
-        )
+        graph.append(f"{video_head}split={len(branches)}" + "".join(f"[{b}]" for b in branches))
         for i, rendition in enumerate(renditions):
             graph.append(f"[v{i}]{scale_filters(rendition)}[vout{i}]")
             video_labels.append(f"[vout{i}]")
@@ -110,12 +123,12 @@ def build_ffmpeg_command(
     if plan.muxed_audio:
         n = len(renditions)
         graph.append(
-            f"[0:{plan.audio_stream}]{audio_filters()},asplit={n}"
-            + "".join(f"[aout{i}]" for i in range(n))
+            f"{audio_heads[0]}{audio_tail[0]}asplit={n}" + "".join(f"[aout{i}]" for i in range(n))
         )
         audio_labels = [f"[aout{i}]" for i in range(n)]
-    for j, track in enumerate(plan.audio):
-        graph.append(f"[0:{track.stream}]{audio_filters()}[aout{j}]")
+    for j, _track in enumerate(plan.audio):
+        # an edited track is a label already: anull gives it the output's name
+        graph.append(f"{audio_heads[j]}{'' if edit is None else 'anull'}[aout{j}]")
         audio_labels.append(f"[aout{j}]")
 
     cmd += ["-filter_complex", ";".join(graph)]

@@ -7,7 +7,7 @@ publish at the output prefix -> ``encoding.succeeded`` (with the manifest).
 
 Any failure before publishing sends ``encoding.failed`` with a stable ``reason``
 (``unsupported_media``, ``truncated_media``, ``storage_error``, ``ffmpeg_failed``,
-``invalid_output``, ``internal_error``) and publishes nothing.
+``invalid_output``, ``invalid_edit``, ``internal_error``) and publishes nothing.
 
 Exit codes (``ExitCode``): 0 success; 1 the job failed (``encoding.failed`` sent); 2 bad
 spec or usage (see ``cli.py``); 3 the callback receiver refused ``encoding.running``
@@ -35,6 +35,7 @@ from podv5_media.probe import UnsupportedMedia, probe
 from . import layout
 from .command import EncoderSettings, build_ffmpeg_command, build_remux_command
 from .dash import write_mpd
+from .edit import EditFailed, prepare_edit
 from .hls import HlsOutputError, measure_audio, measure_variant, write_master
 from .ladder import EncodePlan, plan_encoding
 from .progress import ProgressParser
@@ -141,12 +142,19 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
     except UnsupportedMedia as exc:
         raise JobFailed(exc.reason, str(exc)) from exc
     plan = plan_encoding(info, spec)
+    edit = None
+    if spec.edit is not None:  # cut and dressing (edit.py)
+        try:
+            edit = prepare_edit(spec.edit, info, plan, workdir)
+        except EditFailed as exc:
+            raise JobFailed(exc.reason, str(exc)) from exc
+        plan = edit.apply(plan)
     log.info("probed in %.2f s; plan: %s", time.monotonic() - started, plan)
 
     out = workdir / "out"
     _make_dirs(out, plan)
     cmd = build_ffmpeg_command(
-        plan, ffmpeg=config.ffmpeg, source=source, out_dir=out, settings=config.settings
+        plan, ffmpeg=config.ffmpeg, source=source, out_dir=out, settings=config.settings, edit=edit
     )
     parser = ProgressParser()
 
@@ -190,6 +198,8 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
         poster=poster,
         storyboard=board,
     )
+    if edit is not None:
+        manifest = edit.remap_manifest(manifest)  # chapters onto the edited timeline
     document = manifest.model_dump(mode="json")
     (out / layout.MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
     try:
