@@ -18,8 +18,16 @@ def access_group_list() -> QuerySet[AccessGroup]:
     return AccessGroup.objects.order_by("display_name", "code_name")
 
 
+def _storable(name: str, max_length: int) -> bool:
+    """Whether ``name`` (from a URL path) could be stored: no NUL, not too long."""
+    return "\x00" not in name and len(name) <= max_length
+
+
 def access_group_get(*, code_name: str) -> AccessGroup:
-    """The access group ``code_name``, with ``member_count``; NotFound (404) otherwise."""
+    """The access group ``code_name``, with ``member_count``; NotFound (404) otherwise
+    (also for a name no group can have, e.g. with NUL, which PostgreSQL refuses)."""
+    if not _storable(code_name, 150):
+        raise NotFound("No such access group.")
     group = (
         AccessGroup.objects.annotate(member_count=Count("members"))
         .filter(code_name=code_name)
@@ -121,7 +129,7 @@ def user_get(*, user_id: int) -> User:
 
 def user_get_by_username(*, username: str, field: str | None = None) -> User:
     """The user named ``username``; NotFound (404, ``field`` if given) otherwise."""
-    user = User.objects.filter(username=username).first()
+    user = User.objects.filter(username=username).first() if _storable(username, 150) else None
     if user is None:
         raise NotFound(f"No user named {username[:150]!r}.", field=field)
     return user
