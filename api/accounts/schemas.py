@@ -1,5 +1,6 @@
-"""Account schemas. ``role`` and ``can_upload`` are read-only: roles are given by
-administrators (admin site, ``manage.py ensure_user --role``) or identity providers."""
+"""Account schemas. ``role`` and ``can_upload`` are read-only here: roles are given by
+administrators (admin site, ``manage.py ensure_user --role``, the user administration
+API: ``api.accounts.admin_schemas``) or identity providers."""
 
 from __future__ import annotations
 
