@@ -6,10 +6,13 @@ creation-defer-length)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import httpx
 import pytest
+from django.db import connection
+from django.db import connections as db_connections
 from tusclient import client as tus_client
 from tusclient.exceptions import TusCommunicationError
 
@@ -246,3 +249,32 @@ def test_a_deferred_upload_is_bounded_by_the_largest_upload(tus, video, settings
     assert response.status_code == 413
     assert response.json()["errors"][0]["code"] == "upload_too_large"
     assert Upload.objects.get().offset == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_creations_cannot_pass_the_quota_together(user):
+    """Six uploads created at the same moment for six videos of one owner, each alone
+    within the quota but only two together: two are accepted. The owner's row is
+    locked during each check, so PostgreSQL (SQLite serialises writers anyway)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    user.quota_bytes = 1000
+    user.save()
+    videos = [make_video(user, status="draft") for _ in range(6)]
+    barrier = threading.Barrier(len(videos))
+    statuses = []
+
+    def create(video):
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(TusClient(user).create(video.id, 400).status_code)
+        finally:
+            db_connections.close_all()
+
+    threads = [threading.Thread(target=create, args=(video,)) for video in videos]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [201, 201, 413, 413, 413, 413]
+    assert Upload.objects.count() == 2
