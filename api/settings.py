@@ -29,8 +29,8 @@ from api.core.env import (
     env_int,
     env_list,
     env_networks,
-    env_pairs,
     env_number_map,
+    env_pairs,
 )
 from api.core.http import TimeoutSession
 from podv5_contract.storage import S3Config, StorageError

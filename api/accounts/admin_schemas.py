@@ -100,17 +100,22 @@ class AccessGroupIn(Schema):
 
     code_name: CodeName = Field(description="stable identifier, e.g. 'l3-physics'")
     display_name: DisplayName
+    auto_sync: bool = Field(
+        False, description="members follow the identity provider's groups at each login"
+    )
 
 
 class AccessGroupPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
     display_name: DisplayName | None = None
+    auto_sync: bool | None = None
 
 
 class AccessGroupDetailOut(Schema):
     code_name: str
     display_name: str
+    auto_sync: bool = Field(description="members follow the identity provider's groups")
     member_count: int
 
 

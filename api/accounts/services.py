@@ -291,21 +291,33 @@ def _group_exists(code_name: str) -> Conflict:
     )
 
 
-def access_group_create(*, code_name: str, display_name: str) -> AccessGroup:
-    """A new access group; raises Conflict (409 ``access_group_exists``)."""
+def access_group_create(
+    *, code_name: str, display_name: str, auto_sync: bool = False
+) -> AccessGroup:
+    """A new access group (``auto_sync``: its members follow the identity provider's
+    groups, see :func:`user_access_groups_sync`); raises Conflict (409
+    ``access_group_exists``)."""
     try:
         with transaction.atomic():
-            return AccessGroup.objects.create(code_name=code_name, display_name=display_name)
+            return AccessGroup.objects.create(
+                code_name=code_name, display_name=display_name, auto_sync=auto_sync
+            )
     except IntegrityError:
         raise _group_exists(code_name) from None
 
 
 @transaction.atomic
-def access_group_update(*, group: AccessGroup, display_name: str | None = None) -> AccessGroup:
-    """Change the group's display name (``code_name`` is its stable identifier)."""
-    if display_name is not None:
-        group.display_name = display_name
-        group.save(update_fields=["display_name"])
+def access_group_update(
+    *, group: AccessGroup, display_name: str | None = None, auto_sync: bool | None = None
+) -> AccessGroup:
+    """Change the group's display name or ``auto_sync``; ``None`` leaves a field as it
+    is (``code_name`` is its stable identifier and never changes)."""
+    changes = {"display_name": display_name, "auto_sync": auto_sync}
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(group, name, changes[name])
+    if fields:
+        group.save(update_fields=fields)
     return group
 
 

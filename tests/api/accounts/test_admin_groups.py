@@ -25,12 +25,16 @@ def test_create_read_rename_delete(staff, alice):
     assert created.json()["data"] == {
         "code_name": "l3-physics",
         "display_name": "L3 Physics",
+        "auto_sync": False,
         "member_count": 0,
     }
     listed = alice.get("/api/v1/access-groups").json()["data"]["items"]
     assert {"code_name": "l3-physics", "display_name": "L3 Physics"} in listed
     renamed = staff.patch_json("/api/v1/access-groups/l3-physics", {"display_name": "Physique"})
     assert renamed.json()["data"]["display_name"] == "Physique"
+    synced = staff.patch_json("/api/v1/access-groups/l3-physics", {"auto_sync": True})
+    assert synced.json()["data"]["auto_sync"] is True
+    assert AccessGroup.objects.get().display_name == "Physique"
     assert alice.get("/api/v1/access-groups/l3-physics").json()["data"]["display_name"] == (
         "Physique"
     )

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_profile_roles_access_groups"),
+        ("accounts", "0003_accessgroup_auto_sync"),
     ]
 
     operations = [
