@@ -29,6 +29,7 @@ from api.core.env import (
     env_int,
     env_list,
     env_networks,
+    env_number_map,
     env_pairs,
 )
 from api.core.http import TimeoutSession
@@ -316,6 +317,13 @@ if UPLOAD_FSYNC not in ("always", "finish", "never"):
 #: began is closed with 408 (the uvicorn worker of api/serving.py), seconds
 REQUEST_HEADER_TIMEOUT_SECONDS = env_float("REQUEST_HEADER_TIMEOUT_SECONDS", 10, minimum=0)
 
+# Storage quotas (docs/auth.md "Quotas"; api.accounts.quotas): GB = 10**9 bytes of
+# sources and outputs of the videos a user owns; 0 = unlimited
+#: every user's quota unless their affiliation's or their own says otherwise
+USER_QUOTA_SIZE_GB = env_float("USER_QUOTA_SIZE_GB", 0, minimum=0)
+#: per affiliation, e.g. "student:5,faculty:100" (overrides USER_QUOTA_SIZE_GB)
+USER_QUOTA_AFFILIATION_GB = env_number_map("USER_QUOTA_AFFILIATION_GB")
+
 # Encoding
 ENCODING_BACKEND = env("ENCODING_BACKEND", "local")
 if ENCODING_BACKEND not in ("local", "kubernetes"):
@@ -363,6 +371,7 @@ CORS_EXPOSE_HEADERS = (
     "upload-length",
     "upload-metadata",
     "upload-expires",
+    "upload-defer-length",
     "x-request-id",
 )
 CORS_ALLOW_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")

@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja_extra import NinjaExtraAPI
 from ninja_extra.exceptions import APIException
 
+from api.accounts.admin_api import groups_admin_router, users_admin_router
 from api.accounts.api import auth_router, groups_router
 from api.accounts.api import router as accounts_router
 from api.callbacks.api import router as callbacks_router
@@ -39,6 +40,7 @@ from api.playback.api import router as playback_router
 from api.social.api import router as social_router
 from api.videos.api import catalog_router
 from api.videos.api import router as videos_router
+from api.videos.api import users_router as video_owners_router
 
 logger = logging.getLogger("api.errors")
 
@@ -139,6 +141,9 @@ def _server_error(request, exc: Exception):
 api.add_router("/auth", auth_router, tags=["auth"])
 api.add_router("/users", accounts_router, tags=["accounts"])
 api.add_router("/access-groups", groups_router, tags=["accounts"])
+api.add_router("/users", users_admin_router, tags=["administration"])
+api.add_router("/users", video_owners_router, tags=["administration"])
+api.add_router("/access-groups", groups_admin_router, tags=["administration"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])

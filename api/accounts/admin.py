@@ -10,7 +10,7 @@ class PodUserAdmin(UserAdmin):
     list_filter = (*UserAdmin.list_filter, "can_upload", "affiliation")
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Pod", {"fields": ("affiliation", "establishment", "can_upload")}),
+        ("Pod", {"fields": ("affiliation", "establishment", "can_upload", "quota_bytes")}),
     )
 
 

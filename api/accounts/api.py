@@ -9,6 +9,7 @@ from ninja_jwt.settings import api_settings as jwt_settings
 from ninja_jwt.tokens import UntypedToken
 
 from api.accounts import cas, selectors, services, shibboleth, signin
+from api.accounts.admin_schemas import AccessGroupDetailOut, AccessGroupIn
 from api.accounts.auth import auth_required, session_only
 from api.accounts.schemas import (
     AccessGroupOut,
@@ -129,3 +130,12 @@ def update_me(request, payload: UserPatch):
 def list_access_groups(request):
     """Access groups a video may be restricted to (``limit``/``offset`` pagination)."""
     return selectors.access_group_list()
+
+
+@groups_router.post("", response={201: AccessGroupDetailOut}, auth=auth_required)
+def create_access_group(request, payload: AccessGroupIn):
+    """Create an access group (staff only; the rest of the group administration is in
+    ``api.accounts.admin_api``). ``code_name`` taken: 409 ``access_group_exists``."""
+    selectors.require_staff(request.auth)
+    group = services.access_group_create(**payload.dict())
+    return Status(201, selectors.access_group_get(code_name=group.code_name))

@@ -61,6 +61,13 @@ class User(AbstractUser):
         default=False,
         help_text="May create videos (the uploader role). Staff and superusers always may.",
     )
+    quota_bytes = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Storage quota in bytes, overriding the affiliation's and the default "
+        "(USER_QUOTA_AFFILIATION_GB, USER_QUOTA_SIZE_GB); 0 = unlimited, empty = inherit. "
+        "See api.accounts.quotas.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

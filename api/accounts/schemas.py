@@ -1,5 +1,6 @@
-"""Account schemas. ``role`` and ``can_upload`` are read-only: roles are given by
-administrators (admin site, ``manage.py ensure_user --role``) or identity providers."""
+"""Account schemas. ``role`` and ``can_upload`` are read-only here: roles are given by
+administrators (admin site, ``manage.py ensure_user --role``, the user administration
+API: ``api.accounts.admin_schemas``) or identity providers."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
 from api.accounts.models import Role
+from api.accounts.quotas import quota_limit_bytes, quota_of
 from api.core.fields import line
 
 
 class AccessGroupOut(Schema):
     code_name: str
     display_name: str
+
+
+class QuotaOut(Schema):
+    used_bytes: int = Field(description="bytes stored for the videos you own (sources, outputs)")
+    limit_bytes: int | None = Field(description="your storage quota in bytes; null: unlimited")
 
 
 class UserOut(Schema):
@@ -31,10 +38,18 @@ class UserOut(Schema):
     can_upload: bool = Field(description="whether the user may create videos")
     is_staff: bool
     access_groups: list[AccessGroupOut]
+    quota: QuotaOut = Field(description="storage quota (docs/auth.md, Quotas)")
 
     @staticmethod
     def resolve_can_upload(obj) -> bool:
         return obj.upload_allowed
+
+    @staticmethod
+    def resolve_quota(obj) -> dict:
+        used = getattr(obj, "quota_used", None)  # counted for a whole page by user_list
+        if used is None:
+            return quota_of(obj)
+        return {"used_bytes": used, "limit_bytes": quota_limit_bytes(obj)}
 
     @staticmethod
     def resolve_access_groups(obj):

@@ -7,14 +7,22 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.settings import api_settings as jwt_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from ninja_jwt.tokens import RefreshToken, UntypedToken
 
 from api.accounts.models import AccessGroup, Role, User
-from api.core.errors import AuthenticationFailed, TokenInvalid, TokenRevoked
+from api.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    PermissionDenied,
+    TokenInvalid,
+    TokenRevoked,
+    ValidationFailed,
+    listing,
+)
 
 #: (is_superuser, is_staff, can_upload) of each role
 _ROLE_FLAGS = {
@@ -174,3 +182,167 @@ def user_access_groups_sync(*, user: User, code_names: Iterable[str]) -> None:
     user.access_groups.remove(
         *user.access_groups.filter(auto_sync=True).exclude(code_name__in=wanted)
     )
+
+
+# --- user administration (staff: managers and admins; docs/auth.md) -------------------
+
+#: "leave this field as it is" for fields where ``None`` is a value (``quota_bytes``)
+UNSET: object = object()
+
+
+class SelfLockout(Conflict):
+    """Staff changing their own role or deactivating themselves (HTTP 409): they could
+    lock themselves out of the administration; another admin must do it."""
+
+    code = "self_lockout"
+    default_message = "You may not change your own role or deactivate yourself."
+
+
+def user_check_administrable(*, actor: User, target: User) -> None:
+    """Raise PermissionDenied (403) unless ``actor`` may change ``target``: staff
+    only, and only admins change admins (a manager may not touch an admin's role,
+    quota, activity or videos)."""
+    if not (actor.is_active and actor.is_staff):
+        raise PermissionDenied("Only managers and admins may administer users.")
+    if target.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only admins may change an admin.")
+
+
+@transaction.atomic
+def user_admin_update(
+    *,
+    actor: User,
+    user: User,
+    role: Role | None = None,
+    can_upload: bool | None = None,
+    quota_bytes: int | None | object = UNSET,
+) -> User:
+    """What staff change about a user: ``role`` (admin only: only admins make admins),
+    ``can_upload`` (the upload right of viewers and uploaders; managers and admins
+    always have it: 422), ``quota_bytes`` (bytes; 0 unlimited, ``None`` back to the
+    affiliation's or the default quota; see ``api.accounts.quotas``). ``role`` and
+    ``can_upload`` together: 422. Raises PermissionDenied (403, see
+    :func:`user_check_administrable`) and SelfLockout (409) for one's own role."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user_check_administrable(actor=actor, target=user)
+    fields = []
+    if role is not None:
+        role = Role(role)
+        if can_upload is not None:
+            raise ValidationFailed(
+                "Send role or can_upload, not both (the uploader role is the upload right).",
+                field="can_upload",
+            )
+        if role == Role.ADMIN and not actor.is_superuser:
+            raise PermissionDenied("Only admins may make admins.", field="role")
+        if user.pk == actor.pk and role != user.role:
+            raise SelfLockout("You may not change your own role: another admin must.")
+        user_set_role(user=user, role=role)
+    if can_upload is not None:
+        if user.is_staff:
+            raise ValidationFailed(
+                "Managers and admins always may upload: change their role instead.",
+                field="can_upload",
+            )
+        user.can_upload = can_upload
+        fields.append("can_upload")
+    if quota_bytes is not UNSET:
+        user.quota_bytes = quota_bytes
+        fields.append("quota_bytes")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    """Deactivate ``user``: they can no longer log in, their refresh tokens are revoked
+    (``ninja_jwt.token_blacklist``) and their access tokens and sessions stop working
+    at their next request (the authentication refuses inactive users). Their videos
+    stay. Raises PermissionDenied (403) and SelfLockout (409) for oneself."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user_check_administrable(actor=actor, target=user)
+    if user.pk == actor.pk:
+        raise SelfLockout("You may not deactivate yourself: another admin must.")
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    user_tokens_revoke(user_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    """Let a deactivated user log in again (their revoked tokens stay revoked). Raises
+    PermissionDenied (403)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user_check_administrable(actor=actor, target=user)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+def _group_exists(code_name: str) -> Conflict:
+    return Conflict(
+        f"An access group {code_name[:150]!r} already exists.",
+        field="code_name",
+        code="access_group_exists",
+    )
+
+
+def access_group_create(
+    *, code_name: str, display_name: str, auto_sync: bool = False
+) -> AccessGroup:
+    """A new access group (``auto_sync``: its members follow the identity provider's
+    groups, see :func:`user_access_groups_sync`); raises Conflict (409
+    ``access_group_exists``)."""
+    try:
+        with transaction.atomic():
+            return AccessGroup.objects.create(
+                code_name=code_name, display_name=display_name, auto_sync=auto_sync
+            )
+    except IntegrityError:
+        raise _group_exists(code_name) from None
+
+
+@transaction.atomic
+def access_group_update(
+    *, group: AccessGroup, display_name: str | None = None, auto_sync: bool | None = None
+) -> AccessGroup:
+    """Change the group's display name or ``auto_sync``; ``None`` leaves a field as it
+    is (``code_name`` is its stable identifier and never changes)."""
+    changes = {"display_name": display_name, "auto_sync": auto_sync}
+    fields = [name for name, value in changes.items() if value is not None]
+    for name in fields:
+        setattr(group, name, changes[name])
+    if fields:
+        group.save(update_fields=fields)
+    return group
+
+
+@transaction.atomic
+def access_group_delete(*, group: AccessGroup) -> None:
+    """Delete the group. Videos restricted to it lose it as an audience: one restricted
+    to it alone is then seen by its owners and staff only (the access rules fail
+    closed)."""
+    group.delete()
+
+
+@transaction.atomic
+def access_group_add_members(*, group: AccessGroup, usernames: list[str]) -> AccessGroup:
+    """Add users (by username) to the group; members already in it stay. Unknown
+    usernames: ValidationFailed (422, field ``usernames``) and nobody is added."""
+    names = set(usernames)
+    users = list(User.objects.filter(username__in=names))
+    unknown = names - {user.username for user in users}
+    if unknown:
+        raise ValidationFailed(f"Unknown users: {listing(unknown)}.", field="usernames")
+    group.members.add(*users)
+    return group
+
+
+@transaction.atomic
+def access_group_remove_member(*, group: AccessGroup, user: User) -> None:
+    """Remove ``user`` from the group (nothing happens if they were not a member)."""
+    group.members.remove(user)

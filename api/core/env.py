@@ -127,3 +127,19 @@ def env_pairs(name: str, defaults: dict[str, str]) -> dict[str, str]:
             raise _bad(name, f"key=value items with keys among {', '.join(defaults)}", item)
         pairs[key] = value.strip()
     return pairs
+
+
+def env_number_map(name: str, default: str = "", *, minimum: float = 0) -> dict[str, float]:
+    """A comma-separated list of ``key:number`` pairs (``student:5,faculty:50``), each
+    number finite and at least ``minimum``; a key given twice keeps its last value."""
+    mapping: dict[str, float] = {}
+    for item in env_list(name, default):
+        key, sep, value = item.partition(":")
+        try:
+            number = float(value.strip()) if sep and key.strip() else math.nan
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or number < minimum:
+            raise _bad(name, f"comma-separated key:number pairs (numbers >= {minimum})", item)
+        mapping[key.strip()] = number
+    return mapping

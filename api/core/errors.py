@@ -68,6 +68,13 @@ class PayloadTooLarge(PodError):
     status, code, default_message = 413, "payload_too_large", "Too large."
 
 
+class QuotaExceeded(PayloadTooLarge):
+    """Storing this would take the owner past their storage quota (HTTP 413;
+    ``api.accounts.quotas``)."""
+
+    code, default_message = "quota_exceeded", "This would exceed the owner's storage quota."
+
+
 class UnsupportedMedia(PodError):
     """The uploaded file is not audio or video we can read (HTTP 415)."""
 
@@ -239,6 +246,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "tus: Upload-Offset differs from the upload's offset (HEAD it and resume).",
     ),
     "upload_complete": (409, "tus: the upload already has all its bytes."),
+    "self_lockout": (
+        409,
+        "Staff changing their own role or deactivating themselves (another admin must).",
+    ),
+    "access_group_exists": (409, "Another access group already has this code_name."),
     "slug_taken": (409, "Another channel, theme, playlist... already has this slug."),
     "already_listed": (409, "The video is already in this playlist or favorites."),
     "comments_disabled": (409, "The video's owners closed its comments."),
@@ -267,6 +279,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "payload_too_large": (413, "The request body is too large."),
     "upload_too_large": (413, "tus: Upload-Length is over UPLOAD_MAX_SIZE."),
     "upload_length_exceeded": (413, "tus: the body goes past Upload-Length."),
+    "quota_exceeded": (
+        413,
+        "tus: the upload would take the video's owner past their storage quota (nothing "
+        "is stored).",
+    ),
     "unsupported_media": (415, "The uploaded file is not audio or video we can read."),
     "truncated_media": (415, "The uploaded file's index points past its end (a cut file)."),
     "unsupported_image": (

@@ -21,8 +21,9 @@ class Upload(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
     )
-    #: Upload-Length, bytes
-    length = models.BigIntegerField()
+    #: Upload-Length, bytes; null while deferred (tus creation-defer-length: the client
+    #: sends it with a later PATCH)
+    length = models.BigIntegerField(null=True, blank=True)
     #: bytes stored so far
     offset = models.BigIntegerField(default=0)
     #: the raw Upload-Metadata header, echoed on HEAD (tus §creation)
@@ -39,7 +40,7 @@ class Upload(models.Model):
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
-        return f"Upload {self.id} ({self.offset}/{self.length})"
+        return f"Upload {self.id} ({self.offset}/{'?' if self.length is None else self.length})"
 
     @property
     def spool_path(self) -> Path:

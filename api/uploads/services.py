@@ -18,9 +18,17 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from api.core import metrics
-from api.core.errors import Gone, InvalidState, PayloadTooLarge, PodError, UnsupportedMedia
+from api.core.errors import (
+    Gone,
+    InvalidState,
+    PayloadTooLarge,
+    PodError,
+    UnsupportedMedia,
+    ValidationFailed,
+)
 from api.uploads.models import Upload
 from api.uploads.probe import check_media
+from api.uploads.quotas import upload_quota_check
 from api.videos.models import Video
 from api.videos.services import (
     video_attach_source,
@@ -61,20 +69,28 @@ def _expiry():
     return timezone.now() + timedelta(seconds=settings.UPLOAD_EXPIRATION_SECONDS)
 
 
-@transaction.atomic
-def upload_create(
-    *, owner, video: Video, length: int, filename: str, metadata_header: str
-) -> Upload:
-    """Start an upload of ``video``'s source: raises PayloadTooLarge (413) past
-    ``UPLOAD_MAX_SIZE``, InvalidState (409) when the video no longer takes a source,
-    UploadLocked (423) when another upload of the video is being written. Unfinished
-    earlier uploads of the video are superseded (deleted)."""
+def _check_max_size(length: int, *, what: str = "Upload-Length") -> None:
     if length > settings.UPLOAD_MAX_SIZE:
         raise PayloadTooLarge(
-            f"Upload-Length {length} exceeds the maximum of {settings.UPLOAD_MAX_SIZE} bytes.",
+            f"{what} {length} exceeds the maximum of {settings.UPLOAD_MAX_SIZE} bytes.",
             code="upload_too_large",
         )
+
+
+@transaction.atomic
+def upload_create(
+    *, owner, video: Video, length: int | None, filename: str, metadata_header: str
+) -> Upload:
+    """Start an upload of ``video``'s source, ``length`` bytes (``None``: deferred, tus
+    creation-defer-length). Raises PayloadTooLarge (413) past ``UPLOAD_MAX_SIZE``,
+    InvalidState (409) when the video no longer takes a source, QuotaExceeded (413
+    ``quota_exceeded``) when ``length`` would take the video's owner past their quota
+    (``api.uploads.quotas``), UploadLocked (423) when another upload of the video is
+    being written. Unfinished earlier uploads of the video are superseded (deleted)."""
+    if length is not None:
+        _check_max_size(length)
     video_start_upload(video=video)
+    upload_quota_check(video=video, size=length or 0)
     now = timezone.now()
     previous = Upload.objects.select_for_update().filter(video=video, completed_at__isnull=True)
     for old in previous:
@@ -97,6 +113,32 @@ def upload_create(
 def _delete(upload: Upload) -> None:
     upload.spool_path.unlink(missing_ok=True)
     upload.delete()
+
+
+@transaction.atomic
+def upload_set_length(*, upload: Upload, length: int) -> Upload:
+    """tus creation-defer-length: the client tells a deferred upload's length (with a
+    PATCH). Raises ValidationFailed (400) below the bytes already received or for a
+    length other than one already set, PayloadTooLarge (413) past ``UPLOAD_MAX_SIZE``,
+    QuotaExceeded (413 ``quota_exceeded``)."""
+    upload = Upload.objects.select_for_update().select_related("video").get(pk=upload.pk)
+    if upload.length is not None:
+        if upload.length != length:
+            raise ValidationFailed(
+                f"Upload-Length is already {upload.length}: it cannot change.",
+                field="Upload-Length",
+            )
+        return upload
+    if length < upload.offset:
+        raise ValidationFailed(
+            f"Upload-Length {length} is below the {upload.offset} bytes received.",
+            field="Upload-Length",
+        )
+    _check_max_size(length)
+    upload_quota_check(video=upload.video, size=length)
+    upload.length = length
+    upload.save(update_fields=["length", "updated_at"])
+    return upload
 
 
 def upload_check_alive(upload: Upload) -> None:
@@ -240,7 +282,10 @@ def upload_write(
             raise OffsetMismatch(
                 f"Upload-Offset is {offset}; the stored offset is {upload.offset}."
             )
-        if offset + content_length > upload.length:
+        if upload.length is None:  # deferred: the most it may hold after this body
+            _check_max_size(offset + content_length, what="The upload's size")
+            upload_quota_check(video=upload.video, size=offset + content_length)
+        elif offset + content_length > upload.length:
             raise PayloadTooLarge(
                 "The body goes past Upload-Length.", code="upload_length_exceeded"
             )

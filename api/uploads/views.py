@@ -1,5 +1,5 @@
 """tus 1.0.0 server at ``/api/v1/uploads/``: core protocol plus the creation,
-creation-with-upload, termination, checksum and expiration extensions
+creation-with-upload, creation-defer-length, termination, checksum and expiration extensions
 (https://tus.io/protocols/resumable-upload). Plain Django views: they stream request
 bodies, which Ninja would not.
 
@@ -44,7 +44,7 @@ from api.uploads.models import Upload
 from api.videos.selectors import can_edit, video_get_editable
 
 TUS_VERSION = "1.0.0"
-EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+EXTENSIONS = "creation,creation-with-upload,creation-defer-length,termination,checksum,expiration"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 
@@ -200,6 +200,21 @@ class TusUploadView(View):
             response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
         return response
 
+    @staticmethod
+    def _creation_length(request: HttpRequest) -> int | None:
+        """Upload-Length, or None for ``Upload-Defer-Length: 1`` (tus
+        creation-defer-length); one of them, and only one: ValidationFailed (400)."""
+        defer = request.headers.get("Upload-Defer-Length")
+        if defer is None:
+            return _int_header(request, "Upload-Length")
+        if defer.strip(" \t") != "1":
+            raise ValidationFailed("Upload-Defer-Length must be 1.", field="Upload-Defer-Length")
+        if "Upload-Length" in request.headers:
+            raise ValidationFailed(
+                "Send Upload-Length or Upload-Defer-Length, not both.", field="Upload-Length"
+            )
+        return None
+
     def _write(self, request: HttpRequest, upload: Upload, offset: int) -> Upload:
         if request.headers.get("Transfer-Encoding", "").lower() == "chunked":
             raise LengthRequired()
@@ -236,12 +251,7 @@ class TusUploadView(View):
             return json_error_response(405, "method_not_allowed", "POST to the creation URL.")
         user = self._user(request)
         enforce(request, "upload_create", user=user)  # 429 rate_limited, with Retry-After
-        if request.headers.get("Upload-Defer-Length"):
-            raise ValidationFailed(
-                "Upload-Defer-Length is not supported: send Upload-Length.",
-                field="Upload-Defer-Length",
-            )
-        length = _int_header(request, "Upload-Length")
+        length = self._creation_length(request)
         header = request.headers.get("Upload-Metadata", "")
         metadata = parse_metadata(header)
         try:
@@ -274,7 +284,10 @@ class TusUploadView(View):
         upload = self._upload(request, upload_id)
         services.upload_check_alive(upload)
         response = HttpResponse(status=200)
-        response["Upload-Length"] = str(upload.length)
+        if upload.length is None:
+            response["Upload-Defer-Length"] = "1"
+        else:
+            response["Upload-Length"] = str(upload.length)
         if upload.metadata_header:
             response["Upload-Metadata"] = upload.metadata_header
         return self._state_headers(response, upload)
@@ -286,6 +299,9 @@ class TusUploadView(View):
         if request.headers.get("Content-Type") != OFFSET_CONTENT_TYPE:
             raise WrongContentType()
         offset = _int_header(request, "Upload-Offset")
+        length = _int_header(request, "Upload-Length", required=False)
+        if length is not None:  # creation-defer-length: the length, once known
+            upload = services.upload_set_length(upload=upload, length=length)
         upload = self._write(request, upload, offset)
         return self._state_headers(HttpResponse(status=204), upload)
 

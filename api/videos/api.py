@@ -7,6 +7,8 @@ from uuid import UUID
 
 from ninja import Header, Query, Router, Status
 
+from api.accounts import selectors as accounts
+from api.accounts.admin_schemas import TransferIn, TransferOut
 from api.accounts.auth import auth_optional, auth_required
 from api.core.ratelimit import enforce
 from api.pipeline import services as pipeline
@@ -25,6 +27,8 @@ from api.videos.schemas import (
 
 router = Router()
 catalog_router = Router()
+#: mounted at /users, with the user administration (api.accounts.admin_api)
+users_router = Router()
 
 GrantHeader = Header(
     None, alias=GRANT_HEADER, description="grant of a password-protected video (see unlock)"
@@ -86,3 +90,17 @@ def catalog_videos(request, filters: Query[VideoFilters]):
     authentication needed); filters, search, ordering and cursor pagination as for
     ``GET /videos``."""
     return selectors.video_list_public(**filters.dict())
+
+
+@users_router.post("/{int:user_id}/transfer-videos", response=TransferOut, auth=auth_required)
+def transfer_videos(request, user_id: int, payload: TransferIn):
+    """Give every video the user owns (or those of ``videos``) to the user ``to``, all
+    or none. Staff only (only admins move an admin's videos); ``to`` unknown: 404;
+    inactive, the same user, or ids that are not the user's videos: 422."""
+    accounts.require_staff(request.auth)
+    from_user = accounts.user_get(user_id=user_id)
+    to_user = accounts.user_get_by_username(username=payload.to, field="to")
+    ids = services.videos_transfer_owner(
+        actor=request.auth, from_user=from_user, to_user=to_user, video_ids=payload.videos
+    )
+    return {"transferred": len(ids), "videos": ids}

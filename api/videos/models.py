@@ -101,6 +101,10 @@ class Video(models.Model):
     source_size = models.BigIntegerField(null=True, blank=True)
 
     output_prefix = models.CharField(max_length=500, blank=True, default="")
+    #: bytes of the current outputs under ``output_prefix`` (the manifest's
+    #: ``total_size_bytes``), null before the first encoding; with ``source_size``, what
+    #: the video weighs against its owner's quota (``selectors.stored_bytes_of_owners``)
+    output_size = models.BigIntegerField(null=True, blank=True)
     manifest = models.JSONField(null=True, blank=True)
     #: storage name of an uploaded poster (``thumbnails/``), used instead of the encoded one
     thumbnail_name = models.CharField(max_length=500, blank=True, default="")

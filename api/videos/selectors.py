@@ -24,10 +24,12 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connections
 from django.db.models import (
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -303,3 +305,18 @@ def can_edit(user, video: Video) -> bool:
 def can_manage(user, video: Video) -> bool:
     """The owner and staff: delete, change the additional owners."""
     return bool(user.is_authenticated and (user.is_staff or video.owner_id == user.pk))
+
+
+def stored_bytes_of_owners(user_ids: list[int]) -> dict[int, int]:
+    """``{owner id: bytes}`` stored for the videos each user owns (``owner``, not
+    co-owned ones): sources (``source_size``) and current outputs (``output_size``),
+    in one aggregate query. The storage quota's usage (``api.accounts.quotas``)."""
+    rows = (
+        Video.objects.filter(owner_id__in=user_ids)
+        .values("owner_id")
+        .order_by()
+        .annotate(
+            stored=Sum(Coalesce(F("source_size"), Value(0)) + Coalesce(F("output_size"), Value(0)))
+        )
+    )
+    return {row["owner_id"]: row["stored"] or 0 for row in rows}

@@ -7,6 +7,7 @@ import re
 import unicodedata
 import uuid
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -15,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from api.accounts.models import AccessGroup, User
+from api.accounts.services import user_check_administrable
 from api.core import storage
 from api.core.errors import (
     InvalidState,
@@ -319,11 +321,14 @@ def video_fail(*, video: Video, code: str, message: str) -> Video:
 @transaction.atomic
 def video_mark_ready(*, video: Video, output_prefix: str, manifest: dict) -> Video:
     """Record the outputs of a successful encoding (``manifest.json``) and mark the
-    video ``ready``. Outputs of an earlier encoding are deleted after commit."""
+    video ``ready``. Outputs of an earlier encoding are deleted after commit.
+    ``output_size`` becomes the manifest's ``total_size_bytes`` (every output file but
+    ``manifest.json`` itself): what the outputs weigh against the owner's quota."""
     video = Video.objects.select_for_update().get(pk=video.pk)
     old_prefix = video.output_prefix
     video.output_prefix = output_prefix
     video.manifest = manifest
+    video.output_size = manifest.get("total_size_bytes")
     video.duration = manifest.get("duration")
     video.status = VideoStatus.READY
     video.error_code = video.error_message = ""
@@ -379,3 +384,42 @@ def video_thumbnail_clear(*, video: Video) -> Video:
         video.save(update_fields=["thumbnail_name", "updated_at"])
         transaction.on_commit(lambda: storage.delete_prefix(old))
     return video
+def videos_transfer_owner(
+    *, actor: User, from_user: User, to_user: User, video_ids: list[UUID] | None = None
+) -> list[UUID]:
+    """Make ``to_user`` the owner of every video ``from_user`` owns, or of those of
+    ``video_ids`` (each must be ``from_user``'s), all or none; returns their ids.
+    ``to_user``, if one of their additional owners, is no longer listed as such;
+    ``from_user`` keeps no right on them (add them as an additional owner if needed).
+    Storage usage moves with the videos (the quota is checked at upload only, so a
+    transfer may take ``to_user`` past theirs).
+
+    Staff only, and only admins move an admin's videos (PermissionDenied, 403,
+    ``api.accounts.services.user_check_administrable``); ``to_user`` inactive or the same
+    user, or ids that are not ``from_user``'s videos: ValidationFailed (422, field
+    ``to`` or ``videos``)."""
+    user_check_administrable(actor=actor, target=from_user)
+    if to_user.pk == from_user.pk:
+        raise ValidationFailed("The videos already belong to this user.", field="to")
+    if not to_user.is_active:
+        raise ValidationFailed("The new owner's account is deactivated.", field="to")
+    videos = Video.objects.select_for_update().filter(owner=from_user)
+    if video_ids is not None:
+        wanted = set(video_ids)
+        videos = videos.filter(pk__in=wanted)
+        unknown = wanted - set(videos.values_list("pk", flat=True))
+        if unknown:
+            raise ValidationFailed(
+                f"Not videos of {from_user.username!r}: {listing(unknown)}.", field="videos"
+            )
+    ids = sorted(videos.values_list("pk", flat=True))
+    Video.objects.filter(pk__in=ids).update(owner=to_user)
+    Video.additional_owners.through.objects.filter(video_id__in=ids, user_id=to_user.pk).delete()
+    logger.info(
+        "%d videos of %s transferred to %s by %s",
+        len(ids),
+        from_user.username,
+        to_user.username,
+        actor.username,
+    )
+    return ids

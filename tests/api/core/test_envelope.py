@@ -80,6 +80,7 @@ def test_success_envelope(alice, user):
             "can_upload": True,
             "is_staff": False,
             "access_groups": [],
+            "quota": {"used_bytes": 0, "limit_bytes": None},
         },
     }
 

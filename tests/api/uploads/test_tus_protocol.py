@@ -35,6 +35,7 @@ def test_options_discovery_and_cors(anon, settings):
     assert set(plain["Tus-Extension"].split(",")) == {
         "creation",
         "creation-with-upload",
+        "creation-defer-length",
         "termination",
         "checksum",
         "expiration",
