@@ -94,7 +94,7 @@ def parse_tags(text: str | None) -> list[str]:
     spaces do. Order kept, duplicates dropped."""
     text = text or ""
     quoted = re.findall(r'"([^"]*)"', text)
-    rest = re.sub(r'"[^"]*"?', " ", text)
+    rest = re.sub(r'"[^"]*"', " ", text).replace('"', " ")
     separator = "," if "," in rest else None
     names = quoted + rest.split(separator)
     seen: dict[str, None] = {}

@@ -88,17 +88,10 @@ def import_videos(ctx: Context) -> None:
         ),
     }
     tags = _tags(rows)
+    theme_channels = dict(Theme.objects.values_list("pk", "channel_id"))
     for start in range(0, len(rows), CHUNK):
         with transaction.atomic():
-            chunk = rows[start : start + CHUNK]
-            mapped = ctx.mapped(Kind.VIDEO)
-            existing = Video.objects.in_bulk(
-                [mapped[r["id"]].target_id for r in chunk if r["id"] in mapped]
-            )
-            for row in chunk:
-                mapping = mapped.get(row["id"])
-                video = existing.get(_uuid(mapping.target_id)) if mapping else None
-                _video(ctx, row, video, links, tags)
+            _chunk(ctx, rows[start : start + CHUNK], links, tags, theme_channels)
             ctx.flush()
 
 
@@ -106,14 +99,107 @@ def _uuid(value: str) -> uuid.UUID:
     return uuid.UUID(value)
 
 
-def _video(ctx: Context, row: dict, video: Video | None, links: dict, tags: dict) -> None:
+#: the columns a run writes (``status``, the source and outputs are the pipeline's)
+FIELDS = [
+    "owner",
+    "title",
+    "description",
+    "is_draft",
+    "visibility",
+    "password",
+    "password_version",
+    "licence",
+    "type",
+    "duration",
+    "allow_comments",
+    "search_tags",
+    "created_at",
+]
+
+
+def _chunk(ctx: Context, rows: list[dict], links: dict, tags: dict, theme_channels: dict) -> None:
+    """Write one chunk of videos in a few queries: the rows (``bulk_create`` /
+    ``bulk_update``, V4's dates included), then each many-to-many relation replaced
+    (its rows for these videos deleted and inserted again)."""
+    mapped = ctx.mapped(Kind.VIDEO)
+    existing = Video.objects.in_bulk([mapped[r["id"]].target_id for r in rows if r["id"] in mapped])
+    new, changed, relations = [], [], []
+    for row in rows:
+        mapping = mapped.get(row["id"])
+        video = existing.get(_uuid(mapping.target_id)) if mapping else None
+        created = video is None
+        before = None if created else _values(video)
+        filled = _fill(ctx, row, video or Video(status=VideoStatus.DRAFT), tags, links, created)
+        if filled is None:
+            continue
+        video, video_tags, password_key = filled
+        video.created_at = row["date_added"]
+        if created:
+            new.append(video)
+        elif _values(video) != before:
+            changed.append(video)
+        relations.append((row, video, video_tags, password_key))
+        ctx.report.done("video", created)
+    Video.objects.bulk_create(new)
+    # bulk_create stamps created_at with now (auto_now_add): V4's dates, in one UPDATE
+    for row, video, _, _ in relations:
+        video.created_at = row["date_added"]
+    Video.objects.bulk_update(new, ["created_at"], batch_size=CHUNK)
+    # the rows V4 changed since the last run (bulk_update costs CPU per field and row)
+    Video.objects.bulk_update(changed, FIELDS, batch_size=CHUNK)
+    wanted: dict[str, list] = {name: [] for name in M2M}
+    for row, video, video_tags, password_key in relations:
+        v4_id = row["id"]
+        channels = links["channels"].get(v4_id, [])
+        targets = {
+            "additional_owners": set(links["additional_owners"].get(v4_id, [])) - {video.owner_id},
+            "access_groups": links["access_groups"].get(v4_id, []),
+            "disciplines": links["disciplines"].get(v4_id, []),
+            "channels": channels,
+            # our rule: a video's themes are of its channels (others are left out)
+            "themes": [
+                t for t in links["themes"].get(v4_id, []) if theme_channels.get(t) in channels
+            ],
+            "tags": [t.pk for t in video_tags],
+        }
+        for name, ids in targets.items():
+            wanted[name] += [(video.pk, pk) for pk in dict.fromkeys(ids)]
+        slug = rules.video_slug(v4_id, row["title"] or "", row["slug"])
+        ctx.record(Kind.VIDEO, v4_id, video.pk, slug=slug[:255], password=password_key)
+    ids = [relation[1].pk for relation in relations]
+    for name, (column, other) in M2M.items():
+        through = getattr(Video, name).through
+        through.objects.filter(video_id__in=ids).delete()
+        through.objects.bulk_create(
+            [through(**{column: a, other: b}) for a, b in wanted[name]], batch_size=2000
+        )
+
+
+def _values(video: Video) -> tuple:
+    return tuple(getattr(video, Video._meta.get_field(f).attname) for f in FIELDS)
+
+
+#: our many-to-many relations of a video: through-table columns
+M2M = {
+    "additional_owners": ("video_id", "user_id"),
+    "access_groups": ("video_id", "accessgroup_id"),
+    "disciplines": ("video_id", "discipline_id"),
+    "channels": ("video_id", "channel_id"),
+    "themes": ("video_id", "theme_id"),
+    "tags": ("video_id", "tag_id"),
+}
+
+
+def _fill(
+    ctx: Context, row: dict, video: Video, tags: dict, links: dict, created: bool
+) -> tuple[Video, list[Tag], str] | None:
+    """Set ``video``'s fields from V4's row (not saved): ``(video, its tags, a digest of
+    V4's password)``, or None if its owner was refused."""
     v4_id = row["id"]
     owner_id = ctx.target(Kind.USER, row["owner_id"])
     if owner_id is None:
         ctx.report.refuse("video", v4_id, "its owner was refused")
-        return
-    created = video is None
-    video = video or Video(status=VideoStatus.DRAFT)
+        return None
     video.owner_id = int(owner_id)
     video.title = (row["title"] or "").strip()[:250] or f"Video {v4_id}"
     video.description = row["description"] or ""
@@ -125,9 +211,10 @@ def _video(ctx: Context, row: dict, video: Video | None, links: dict, tags: dict
     if note:
         ctx.report.note("video", v4_id, note)
     mapping = ctx.mapped(Kind.VIDEO).get(v4_id)
+    # V4's password changed since the last run (or first run): hash it again
     password_key = hashlib.sha256((row["password"] or "").encode()).hexdigest()
     if mapping is None or mapping.data.get("password") != password_key:
-        video.password = rules.password_hash(row["password"]) if row["password"] else ""
+        video.password = rules.password_hash(row["password"])
         video.password_version += 0 if created else 1
     if video.visibility != "password":
         video.password = ""
@@ -143,21 +230,7 @@ def _video(ctx: Context, row: dict, video: Video | None, links: dict, tags: dict
     names = rules.parse_tags(row["tags"])
     video_tags = [tags[s] for s in dict.fromkeys(tag_slug(n) for n in names) if s in tags]
     video.search_tags = " ".join(sorted(tag.slug for tag in video_tags))
-    video.save()
-    if created or video.created_at != row["date_added"]:
-        Video.objects.filter(pk=video.pk).update(created_at=row["date_added"])
-    additional = set(links["additional_owners"].get(v4_id, [])) - {video.owner_id}
-    video.additional_owners.set(additional)
-    video.access_groups.set(groups)
-    video.disciplines.set(links["disciplines"].get(v4_id, []))
-    channels = links["channels"].get(v4_id, [])
-    video.channels.set(channels)
-    themes = Theme.objects.filter(pk__in=links["themes"].get(v4_id, []))
-    video.themes.set([t for t in themes if t.channel_id in set(channels)])
-    video.tags.set(video_tags)
-    slug = rules.video_slug(v4_id, row["title"] or "", row["slug"])
-    ctx.record(Kind.VIDEO, v4_id, video.pk, slug=slug[:255], password=password_key)
-    ctx.report.done("video", created)
+    return video, video_tags, password_key
 
 
 def _media_file(ctx: Context, name: str | None) -> tuple[Path | None, str | None]:

@@ -4,28 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='V4Import',
+            name="V4Import",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('user', 'User'), ('access_group', 'Access group'), ('type', 'Video type'), ('discipline', 'Discipline'), ('channel', 'Channel'), ('theme', 'Theme'), ('video', 'Video'), ('source', 'Source file of a video'), ('track', 'Caption track'), ('chapter', 'Chapter'), ('comment', 'Comment'), ('playlist', 'Playlist')], max_length=16)),
-                ('v4_id', models.BigIntegerField()),
-                ('target_id', models.CharField(max_length=64)),
-                ('slug', models.CharField(blank=True, db_index=True, default='', max_length=255)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("user", "User"),
+                            ("access_group", "Access group"),
+                            ("type", "Video type"),
+                            ("discipline", "Discipline"),
+                            ("channel", "Channel"),
+                            ("theme", "Theme"),
+                            ("video", "Video"),
+                            ("source", "Source file of a video"),
+                            ("track", "Caption track"),
+                            ("chapter", "Chapter"),
+                            ("comment", "Comment"),
+                            ("playlist", "Playlist"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("v4_id", models.BigIntegerField()),
+                ("target_id", models.CharField(max_length=64)),
+                ("slug", models.CharField(blank=True, db_index=True, default="", max_length=255)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['kind', 'target_id'], name='v4_import_target')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'v4_id'), name='v4_import_once')],
+                "indexes": [models.Index(fields=["kind", "target_id"], name="v4_import_target")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "v4_id"), name="v4_import_once")
+                ],
             },
         ),
     ]
