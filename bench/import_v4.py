@@ -6,7 +6,8 @@ run over the same data (everything updated, nothing duplicated).
 
 Needs PostgreSQL (the V4 database is created on the same server)::
 
-    PGPORT=54341 scripts/with-postgres.sh .venv/bin/python bench/import_v4.py [--videos 1000] [--profile]
+    PGPORT=54341 scripts/with-postgres.sh \
+        .venv/bin/python bench/import_v4.py [--videos 1000] [--profile]
 
 The encodings the import queues are not waited for (the local backend's workers are
 stopped when the script exits).

@@ -12,6 +12,7 @@ from tests.conftest import make_clip
 
 from .v4_fixture import V4Data, create_database, drop_database, seed
 
+
 @pytest.fixture(scope="session")
 def v4_template(tmp_path_factory, django_db_blocker):
     """A seeded V4 database (1000 videos) used as a template, and its media folder."""
