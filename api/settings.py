@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "api.captions",
     "api.editorial",
     "api.editing",
+    "api.migration_v4",
 ]
 
 MIDDLEWARE = [
@@ -651,3 +652,20 @@ if USE_SHIB:
 #: browsers of front ends on another origin may send cookies (session auth + CSRF):
 #: also list them in CSRF_TRUSTED_ORIGINS
 CORS_ALLOW_CREDENTIALS = env_bool("CORS_ALLOW_CREDENTIALS", False)
+
+# Esup-Pod V4's old links (api.migration_v4.views): where /video/<id>-<slug>/ and
+# /download/ send a 301; "{id}" (our video id), "{v4_id}" and "{slug}" are filled in.
+# Empty: the API's GET /api/v1/videos/{id}
+V4_REDIRECT_URL = env("V4_REDIRECT_URL", "")
+if V4_REDIRECT_URL:
+    try:
+        V4_REDIRECT_URL.format(id="x", v4_id=1, slug="s")
+    except (KeyError, IndexError, ValueError):
+        raise ImproperlyConfigured(
+            "V4_REDIRECT_URL may only use the fields {id}, {v4_id} and {slug}, got "
+            f"{V4_REDIRECT_URL!r}"
+        ) from None
+    if not V4_REDIRECT_URL.startswith(("https://", "http://", "/")):
+        raise ImproperlyConfigured(
+            f"V4_REDIRECT_URL must be an http(s) URL or a path, got {V4_REDIRECT_URL!r}"
+        )

@@ -1,6 +1,7 @@
 """URL map: the API under /api/v1/ (OpenAPI at /api/openapi.json, docs at /api/docs),
 the tus endpoints under /api/v1/uploads/, media under /media/ (public videos) and
-/media/t/<token>/ (the others), the admin."""
+/media/t/<token>/ (the others), the admin, Esup-Pod V4's old video and download links
+(/video/..., /download/)."""
 
 from functools import partial
 
@@ -35,6 +36,8 @@ urlpatterns = [
     # CAS and Shibboleth sign-in (404 unless USE_CAS / USE_SHIB): docs/auth.md
     path("accounts/cas/", include("api.accounts.cas")),
     path("accounts/shib/", include("api.accounts.shibboleth")),
+    # Esup-Pod V4's video and download links: 301 to the new locations (docs/migration.md)
+    path("", include("api.migration_v4.urls")),
 ]
 
 handler404 = not_found

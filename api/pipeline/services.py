@@ -2,6 +2,8 @@
 
 - :func:`source_received` — the last byte of a tus upload: probe → attach → encode;
 - :func:`recording_received` — a live event's recording → a new VOD video → encode;
+- :func:`source_imported` — a file of another platform (the Esup-Pod V4 import) → a
+  copy as the video's source → encode;
 - :func:`encoding_succeeded` / :func:`encoding_failed` — a job's end: the video is
   ready (chapters imported) or failed; :func:`encoding_job_lost` for a job its backend
   could not run;
@@ -15,9 +17,12 @@ The callbacks that drive the encoding and live steps arrive through ``api.pipeli
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from uuid import UUID
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -36,6 +41,7 @@ from api.encoding.services import (
 from api.live.models import LiveEvent
 from api.live.services import live_event_set_video
 from api.uploads.models import Upload
+from api.uploads.probe import check_media
 from api.uploads.services import (
     upload_attach_source,
     upload_probe,
@@ -108,6 +114,37 @@ def recording_received(*, event: LiveEvent, uri: str) -> Video | None:
     encoding_job_create(video=video)
     live_event_set_video(event=event, video=video)
     logger.info("live event %s: recording → video %s", event.id, video.id)
+    return video
+
+
+def source_imported(*, video: Video, path: Path, filename: str) -> Video:
+    """Make a copy of the file at ``path`` (left as it is) the source of ``video`` and
+    start its encoding, as an upload's last byte does: probe it (UnsupportedMedia, 415,
+    for anything that is not audio/video), copy it next to the upload spool, store it
+    (:func:`video_store_source`), then attach it and create the encoding job in one
+    transaction (the stored copy is deleted if that fails). Raises OSError when the
+    file cannot be read, InvalidState (409) when the video no longer takes a source."""
+    check_media(path)
+    spool = Path(settings.UPLOAD_SPOOL_DIR)
+    spool.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="import-", dir=spool)
+    copy = Path(name)
+    try:
+        with open(fd, "wb") as out, open(path, "rb") as src:
+            shutil.copyfileobj(src, out, 8 << 20)
+        size = copy.stat().st_size
+        stored = video_store_source(video=video, local_path=copy, filename=filename)
+    finally:
+        copy.unlink(missing_ok=True)
+    try:
+        with transaction.atomic():
+            video = video_attach_source(
+                video=video, stored_name=stored, filename=filename, size=size
+            )
+            encoding_job_create(video=video)
+    except Exception:
+        storage.delete_prefix(stored)
+        raise
     return video
 
 

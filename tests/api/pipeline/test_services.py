@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from api.core.errors import UnsupportedMedia
 from api.encoding.backends import base as backend_base
+from api.encoding.backends import get_backend
 from api.encoding.models import EncodingJob, JobPhase
 from api.encoding.services import encoding_job_create
 from api.live.models import LiveEvent
@@ -71,3 +73,25 @@ def test_a_missing_recording_makes_no_video(user, settings, tmp_path):
     assert pipeline.recording_received(event=event, uri="file:///elsewhere/r.ts") is None
     event.refresh_from_db()
     assert event.video_id is None and not Video.objects.exists()
+
+
+@pytest.mark.media
+def test_an_imported_file_is_copied_and_encoded_like_an_upload(live_api, user, clip):
+    video = Video.objects.create(owner=user, title="From V4")
+    pipeline.source_imported(video=video, path=clip, filename="clip.mp4")
+    get_backend().wait_idle(timeout=300)
+    video.refresh_from_db()
+    assert video.status == VideoStatus.READY and video.manifest["hls"]
+    assert (video.source_filename, video.source_size) == ("clip.mp4", clip.stat().st_size)
+    assert clip.is_file()  # the file imported from is left as it was
+
+
+def test_an_imported_file_that_is_not_media_is_refused(user, tmp_path, settings):
+    video = Video.objects.create(owner=user, title="From V4")
+    document = tmp_path / "slides.pdf"
+    document.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
+    with pytest.raises(UnsupportedMedia):
+        pipeline.source_imported(video=video, path=document, filename="slides.pdf")
+    video.refresh_from_db()
+    assert video.status == VideoStatus.DRAFT and not video.source_name
+    assert not EncodingJob.objects.exists() and not (settings.MEDIA_ROOT / "videos").exists()
