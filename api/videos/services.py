@@ -384,6 +384,8 @@ def video_thumbnail_clear(*, video: Video) -> Video:
         video.save(update_fields=["thumbnail_name", "updated_at"])
         transaction.on_commit(lambda: storage.delete_prefix(old))
     return video
+
+
 def videos_transfer_owner(
     *, actor: User, from_user: User, to_user: User, video_ids: list[UUID] | None = None
 ) -> list[UUID]:
