@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 _MAX_PACKETS_FOR_FIRST_FRAME = 300
 #: demuxers of still images (plus every ``*_pipe`` one: png_pipe, jpeg_pipe...)
 _IMAGE_FORMATS = frozenset({"image2", "image2pipe", "apng", "webp"})
+#: demuxers that turn any text into "video" (ffmpeg's tty renders .txt/.nfo/.asc... as ANSI
+#: art): a document is not media
+_TEXT_FORMATS = frozenset({"tty"})
 #: audio streams kept (alternate audio renditions); more are ignored
 MAX_AUDIO_TRACKS = 8
 #: handler names muxers write by default: not a title
@@ -201,6 +204,8 @@ def probe(path: str | os.PathLike[str]) -> MediaInfo:
 
 def _inspect(container: av.container.InputContainer, size: int) -> MediaInfo:
     fmt = container.format.name
+    if fmt in _TEXT_FORMATS:
+        raise UnsupportedMedia(f"the source is a text document ({fmt}), not audio or video")
     if fmt in _IMAGE_FORMATS or fmt.endswith("_pipe"):
         raise UnsupportedMedia(f"the source is a still image ({fmt}), not audio or video")
     video_stream = next(
