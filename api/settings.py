@@ -520,7 +520,8 @@ LOGIN_REDIRECT_URL_FAILURE = env("LOGIN_REDIRECT_URL_FAILURE", "/")
 LOGOUT_REDIRECT_URL = env("LOGOUT_REDIRECT_URL", "/")
 #: hosts ``?next=`` may point to after login (the front ends), besides this one
 OIDC_REDIRECT_ALLOWED_HOSTS = env_list("OIDC_REDIRECT_ALLOWED_HOSTS")
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+#: Django's ModelBackend, whose passwords USE_LOCAL_AUTH switches (api.accounts.local)
+AUTHENTICATION_BACKENDS = ["api.accounts.local.backends.LocalPasswordBackend"]
 if OIDC_ENABLED:
     _missing = [
         name

@@ -16,7 +16,8 @@ of the apps that serve them, like ``api.core.links``):
   endpoints);
 - ``manage``: any request.
 
-A refused request: 403 ``api_key_scope``. What the owner may do still applies after.
+A refused request: 403 ``api_key_scope``. What the owner may do still applies after,
+staff rights only from ``STAFF_ALLOWED_CIDRS`` (``api.core.staff_network``) as for JWTs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ninja.security import HttpBearer
 
 from api.apikeys import services
 from api.apikeys.models import Scope
+from api.core.staff_network import staff_rights_restrict
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: URL names an ``upload`` key may use with any method: ``POST /api/v1/videos`` (its path
@@ -68,7 +70,7 @@ class ApiKeyAuth(HttpBearer):
         api_key = services.api_key_authenticate(key=token)
         scope_check(api_key, request)
         request.api_key = api_key
-        return api_key.owner
+        return staff_rights_restrict(request, api_key.owner)
 
 
 api_key_auth = ApiKeyAuth()

@@ -1,7 +1,7 @@
 """Writes of local accounts: registration, activation, password reset and change.
 Keyword-only, typed; raise ``api.core.errors`` exceptions (and the ones below).
 
-Switches (``api.settings``): ``USE_LOCAL_AUTH`` (password login and change),
+Switches (``api.settings``): ``USE_LOCAL_AUTH`` (local password login and change),
 ``REGISTRATION_ENABLED``, ``PASSWORD_RESET_ENABLED``; both of the latter need
 ``USE_LOCAL_AUTH`` too. A switched-off feature answers 403 with its own code.
 
@@ -69,6 +69,14 @@ class UsernameTaken(Conflict):
 def local_auth_check() -> None:
     """Raises LocalAuthDisabled (HTTP 403) unless ``USE_LOCAL_AUTH``."""
     if not settings.USE_LOCAL_AUTH:
+        raise LocalAuthDisabled()
+
+
+def password_login_check() -> None:
+    """Raises LocalAuthDisabled (HTTP 403) when no backend takes passwords: with
+    ``USE_LOCAL_AUTH`` off, LDAP passwords (``USE_LDAP``) still sign in, local ones not
+    (:class:`api.accounts.local.backends.LocalPasswordBackend`)."""
+    if not settings.USE_LOCAL_AUTH and not getattr(settings, "USE_LDAP", False):
         raise LocalAuthDisabled()
 
 

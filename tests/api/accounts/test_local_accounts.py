@@ -242,6 +242,21 @@ def test_local_auth_off_closes_every_password_endpoint(anon, alice, settings, us
 
 
 @pytest.mark.django_db
+def test_local_auth_off_beside_ldap_refuses_local_passwords_everywhere(anon, settings, staff_user):
+    """With another password backend on (LDAP), the token pair stays open to it, but a
+    local password signs in neither there nor on the admin site."""
+    settings.USE_LOCAL_AUTH, settings.USE_LDAP = False, True
+    refused = anon.post_json(PAIR, {"username": "staff", "password": "pw-s-1"})
+    assert refused.status_code == 401
+    assert refused.json()["errors"][0]["code"] == "authentication_failed"
+    form = {"username": "staff", "password": "pw-s-1", "next": "/admin/"}
+    page = anon.post("/admin/login/", form)
+    assert page.status_code == 200 and "_auth_user_id" not in anon.session
+    settings.USE_LOCAL_AUTH = True
+    assert anon.post("/admin/login/", form).status_code == 302
+
+
+@pytest.mark.django_db
 def test_registration_and_reset_switches(anon, settings, user):
     settings.REGISTRATION_ENABLED = False
     body = {"username": "carol", "email": "c@example.org", "password": STRONG}

@@ -83,6 +83,16 @@ def test_a_manage_key_does_what_its_owner_may_but_no_more(alice, user, other_use
 
 
 @pytest.mark.django_db
+def test_a_staff_key_has_staff_rights_only_from_the_allowed_networks(
+    staff_user, client_for, settings
+):
+    key = create_key(client_for(staff_user), "manage")["key"]
+    assert as_key(key).get(ME).json()["data"]["role"] == "manager"
+    settings.STAFF_ALLOWED_CIDRS = ["10.1.0.0/16"]  # the test client is 127.0.0.1
+    assert as_key(key).get(ME).json()["data"]["role"] == "viewer"
+
+
+@pytest.mark.django_db
 def test_a_viewer_upload_key_still_cannot_create_videos(client_for, django_user_model):
     viewer = django_user_model.objects.create_user("vic", "v@example.org", "pw-vic-123")
     client = as_key(create_key(client_for(viewer), "upload")["key"])
