@@ -8,6 +8,7 @@ import html
 
 import httpx
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 
 from tests.api.accounts.smtp import link_in, text_of
 
@@ -94,7 +95,9 @@ def test_a_forged_or_foreign_activation_token_activates_nothing(http, smtp, djan
         http.post(ACTIVATE, json={"uid": carol["uid"], "token": dave["token"]}), 400, "link_invalid"
     )
     error(http.post(ACTIVATE, json={"uid": "not-base64!", "token": "x-y"}), 400, "link_invalid")
-    # a reset token of the right user does not activate either
+    # a password reset token of the right account does not activate it either
+    reset = default_token_generator.make_token(django_user_model.objects.get(username="carol"))
+    error(http.post(ACTIVATE, json={"uid": carol["uid"], "token": reset}), 400, "link_invalid")
     assert not django_user_model.objects.get(username="carol").is_active
     assert http.post(ACTIVATE, json=dave).status_code == 204
 
