@@ -677,8 +677,9 @@ if V4_REDIRECT_URL:
         )
 
 # --- Local accounts and e-mail (issue 10, docs/auth.md "Local accounts") -------------
-#: password login (POST /api/v1/auth/token/pair) and password change; off: SSO only,
-#: those endpoints answer 403 local_auth_disabled
+#: local passwords sign in (POST /api/v1/auth/token/pair, /admin/login/: the backend
+#: api.accounts.local.backends) and can be changed; off (SSO only): they sign in nowhere,
+#: the token pair answers 403 local_auth_disabled unless LDAP takes passwords
 USE_LOCAL_AUTH = env_bool("USE_LOCAL_AUTH", True)
 #: self-registration with e-mail activation (POST /api/v1/auth/register); needs
 #: USE_LOCAL_AUTH; off: 403 registration_disabled
