@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "api.editorial",
     "api.editing",
     "api.migration_v4",
+    "api.apikeys",
 ]
 
 MIDDLEWARE = [
@@ -402,6 +403,10 @@ RATE_LIMITS = (
         "unlock": env("RATE_LIMIT_UNLOCK", "10/m"),
         # login attempts per username, from any address (API and admin logins)
         "login_user": env("RATE_LIMIT_LOGIN_USER", "10/m"),
+        # local accounts: registrations and password reset requests, each counted per
+        # client address and per e-mail address (api.accounts.local)
+        "register": env("RATE_LIMIT_REGISTER", "10/h"),
+        "password_reset": env("RATE_LIMIT_PASSWORD_RESET", "5/h"),
     }
     if env_bool("RATE_LIMITS_ENABLED", True)
     else {}
@@ -515,7 +520,8 @@ LOGIN_REDIRECT_URL_FAILURE = env("LOGIN_REDIRECT_URL_FAILURE", "/")
 LOGOUT_REDIRECT_URL = env("LOGOUT_REDIRECT_URL", "/")
 #: hosts ``?next=`` may point to after login (the front ends), besides this one
 OIDC_REDIRECT_ALLOWED_HOSTS = env_list("OIDC_REDIRECT_ALLOWED_HOSTS")
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+#: Django's ModelBackend, whose passwords USE_LOCAL_AUTH switches (api.accounts.local)
+AUTHENTICATION_BACKENDS = ["api.accounts.local.backends.LocalPasswordBackend"]
 if OIDC_ENABLED:
     _missing = [
         name
@@ -669,3 +675,45 @@ if V4_REDIRECT_URL:
         raise ImproperlyConfigured(
             f"V4_REDIRECT_URL must be an http(s) URL or a path, got {V4_REDIRECT_URL!r}"
         )
+
+# --- Local accounts and e-mail (issue 10, docs/auth.md "Local accounts") -------------
+#: local passwords sign in (POST /api/v1/auth/token/pair, /admin/login/: the backend
+#: api.accounts.local.backends) and can be changed; off (SSO only): they sign in nowhere,
+#: the token pair answers 403 local_auth_disabled unless LDAP takes passwords
+USE_LOCAL_AUTH = env_bool("USE_LOCAL_AUTH", True)
+#: self-registration with e-mail activation (POST /api/v1/auth/register); needs
+#: USE_LOCAL_AUTH; off: 403 registration_disabled
+REGISTRATION_ENABLED = env_bool("REGISTRATION_ENABLED", False)
+#: password reset by e-mail link; needs USE_LOCAL_AUTH; off: 403 password_reset_disabled
+PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", True)
+#: the front end's pages the e-mailed links open, with ``{uid}`` and ``{token}`` (the page
+#: posts them to /auth/activate or /auth/password/reset/confirm); a path is made absolute
+#: with PUBLIC_BASE_URL, else the request's host (checked against ALLOWED_HOSTS)
+ACCOUNT_ACTIVATION_URL = env("ACCOUNT_ACTIVATION_URL", "/account/activate?uid={uid}&token={token}")
+PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", "/account/reset-password?uid={uid}&token={token}")
+for _name in ("ACCOUNT_ACTIVATION_URL", "PASSWORD_RESET_URL"):
+    if "{uid}" not in globals()[_name] or "{token}" not in globals()[_name]:
+        raise ImproperlyConfigured(f"{_name} must contain {{uid}} and {{token}}")
+#: lifetime of activation and password reset links, seconds (Django's setting)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 86400, minimum=60)
+#: Django's e-mail settings; without EMAIL_HOST mails go to the log (console backend)
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Pod <noreply@localhost>")
+#: subject prefix of the mails sent to users
+EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", "[Pod] ")
+
+# --- API keys (issue 10, docs/auth.md "API keys") -------------------------------------
+#: unrevoked API keys one user may hold at once (more: 409 api_key_limit)
+API_KEYS_MAX_PER_USER = env_int("API_KEYS_MAX_PER_USER", 20, minimum=1)

@@ -19,6 +19,8 @@ from ninja_extra.exceptions import APIException
 from api.accounts.admin_api import groups_admin_router, users_admin_router
 from api.accounts.api import auth_router, groups_router
 from api.accounts.api import router as accounts_router
+from api.accounts.local import api as local_accounts
+from api.apikeys.api import router as apikeys_router
 from api.callbacks.api import router as callbacks_router
 from api.captions.api import router as captions_router
 from api.core.envelope import (
@@ -144,6 +146,9 @@ api.add_router("/access-groups", groups_router, tags=["accounts"])
 api.add_router("/users", users_admin_router, tags=["administration"])
 api.add_router("/users", video_owners_router, tags=["administration"])
 api.add_router("/access-groups", groups_admin_router, tags=["administration"])
+api.add_router("/auth", local_accounts.auth_router, tags=["auth"])
+api.add_router("/users", local_accounts.users_router, tags=["accounts"])
+api.add_router("/users", apikeys_router, tags=["api-keys"])
 api.add_router("/catalog", catalog_router, tags=["catalog"])
 api.add_router("/videos", videos_router, tags=["videos"])
 api.add_router("/videos", playback_router, tags=["playback"])

@@ -23,8 +23,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 NO_SKIPS = IN_CI or os.environ.get("POD_NO_SKIPS", "").lower() in ("1", "true")
 
 #: fixtures for tests against a real Kubernetes control plane and a real S3 server (MinIO),
-#: both built from source
-pytest_plugins = ["tests.kube.fixtures", "tests.s3.fixtures"]
+#: both built from source; a real SMTP server on loopback (aiosmtpd)
+pytest_plugins = ["tests.kube.fixtures", "tests.s3.fixtures", "tests.api.accounts.smtp"]
 
 
 def pytest_sessionstart(session):

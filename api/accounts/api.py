@@ -11,6 +11,7 @@ from ninja_jwt.tokens import UntypedToken
 from api.accounts import cas, selectors, services, shibboleth, signin
 from api.accounts.admin_schemas import AccessGroupDetailOut, AccessGroupIn
 from api.accounts.auth import auth_required, session_only
+from api.accounts.local.services import password_login_check
 from api.accounts.schemas import (
     AccessGroupOut,
     CasTicketIn,
@@ -37,7 +38,9 @@ def token_pair(request, payload: LoginIn):
     """Log in: ``{username, password}`` → ``{access, refresh}``. Wrong credentials or
     inactive account: 401 ``authentication_failed``. Every attempt, failed or not,
     counts against the ``login`` (per client) and ``login_user`` (per username) rate
-    limits (429 ``rate_limited``)."""
+    limits (429 ``rate_limited``). ``USE_LOCAL_AUTH`` off: local passwords fail (401),
+    and without another password backend (LDAP) 403 ``local_auth_disabled``."""
+    password_login_check()
     enforce_login(request, username=payload.username)
     return services.token_pair_obtain(
         request=request, username=payload.username, password=payload.password

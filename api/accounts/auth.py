@@ -12,6 +12,10 @@ token is tried first: a request carrying one is never checked for CSRF.
 
 Staff rights are only used from ``STAFF_ALLOWED_CIDRS`` (``api.core.staff_network``): the
 token's user is restricted here, the session's by the middleware.
+
+An API key (``Authorization: Bearer pod_…``, :mod:`api.apikeys.auth`) is tried before
+the JWT wherever a JWT is accepted, with its scope checked; ``auth_login_required``
+refuses keys (403 ``api_key_scope``: managing keys, changing the password).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ninja.security import SessionAuth
 from ninja.utils import check_csrf
 from ninja_jwt.authentication import JWTAuth
 
+from api.apikeys.auth import api_key_auth, refuse_api_key
 from api.core.errors import CsrfFailed
 from api.core.staff_network import staff_rights_restrict
 
@@ -69,16 +74,22 @@ def anonymous(request: HttpRequest) -> AnonymousUser:
     return AnonymousUser()
 
 
-auth_required = [jwt_auth, session_auth]
-auth_optional = [jwt_auth, session_auth, anonymous]
+auth_required = [api_key_auth, jwt_auth, session_auth]
+auth_optional = [api_key_auth, jwt_auth, session_auth, anonymous]
 session_only = [session_auth]
+#: a JWT or a session, never an API key
+auth_login_required = [refuse_api_key, jwt_auth, session_auth]
 
 
 def authenticate_request(request: HttpRequest):
-    """For plain Django views (tus): the user from a bearer token or the session, else
-    ``AnonymousUser``. A malformed or expired token raises ninja-jwt's ``InvalidToken``
-    (HTTP 401). Session-authenticated unsafe requests are CSRF-checked: raises
+    """For plain Django views (tus): the user from an API key, a bearer token or the
+    session, else ``AnonymousUser``. A malformed or expired token raises ninja-jwt's
+    ``InvalidToken`` (HTTP 401), a bad API key or scope an ``api.apikeys`` error (HTTP
+    401, 403). Session-authenticated unsafe requests are CSRF-checked: raises
     CsrfFailed (HTTP 403)."""
+    key_owner = api_key_auth(request)
+    if key_owner is not None:
+        return key_owner
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
 from ninja_jwt.exceptions import TokenError
 from ninja_jwt.settings import api_settings as jwt_settings
 from ninja_jwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -65,19 +66,29 @@ def user_set_role(*, user: User, role: Role) -> User:
 #: claim naming the sign-in session a token pair comes from (kept across refreshes):
 #: ending that session (CAS single logout) revokes its refresh tokens
 SESSION_CLAIM = "sid"
+#: claim naming the password a token was issued under (see :func:`password_version`)
+PASSWORD_VERSION_CLAIM = "pwv"
+
+
+def password_version(user: User) -> str:
+    """A keyed digest of the user's password hash (16 hex): changes with the password."""
+    return salted_hmac("api.accounts.password_version", user.password).hexdigest()[:16]
 
 
 def token_pair_for_user(*, user: User, session_id: str | None = None) -> dict[str, str]:
     """A fresh ``{"access", "refresh"}`` pair; the refresh token is recorded as
     outstanding (``ninja_jwt.token_blacklist``) so it can be revoked. ``session_id``:
     the sign-in session it comes from (claim ``sid``, see
-    :func:`api.accounts.signin.session_tokens_revoke`)."""
+    :func:`api.accounts.signin.session_tokens_revoke`). Tokens carry
+    :func:`password_version` (claim ``pwv``): a refresh token revoked by a password
+    change or reset is not taken for a stolen one when a client sends it again."""
     refresh = RefreshToken.for_user(user)
+    refresh[PASSWORD_VERSION_CLAIM] = password_version(user)
     if session_id:
         refresh[SESSION_CLAIM] = session_id
-        # for_user recorded the token before the claim: record the token given out
-        jti = refresh[jwt_settings.JTI_CLAIM]
-        OutstandingToken.objects.filter(jti=jti).update(token=str(refresh))
+    # for_user recorded the token before the claims: record the token given out
+    jti = refresh[jwt_settings.JTI_CLAIM]
+    OutstandingToken.objects.filter(jti=jti).update(token=str(refresh))
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
@@ -108,10 +119,25 @@ def _refresh_token(raw: str, *, reuse_revokes_all: bool = True) -> RefreshToken:
     if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh" or not jti:
         raise TokenInvalid("Not a refresh token.")
     if BlacklistedToken.objects.filter(token__jti=jti).exists():
+        if _password_changed_since(payload):
+            raise TokenRevoked("The password changed since this token was issued: log in again.")
         if reuse_revokes_all:
             user_tokens_revoke(user_id=payload.get(jwt_settings.USER_ID_CLAIM))
         raise TokenRevoked()
     raise TokenInvalid()
+
+
+def _password_changed_since(payload: dict) -> bool:
+    """Whether the token (with a password version claim) was issued under another
+    password than its user's current one."""
+    version = payload.get(PASSWORD_VERSION_CLAIM)
+    if not version:
+        return False
+    user = User.objects.filter(
+        **{jwt_settings.USER_ID_FIELD: payload.get(jwt_settings.USER_ID_CLAIM)}
+    )
+    user = user.only("password").first()
+    return user is not None and password_version(user) != version
 
 
 def token_refresh(*, refresh: str) -> dict[str, str]:

@@ -168,6 +168,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     # 400
     "bad_request": (400, "The request body is not parsable (e.g. malformed JSON)."),
     "incomplete_body": (400, "tus: the PATCH body was cut short (the bytes received are kept)."),
+    "link_invalid": (
+        400,
+        "An activation or password reset link (uid, token) forged, expired or already used.",
+    ),
     # 401
     "not_authenticated": (
         401,
@@ -199,6 +203,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "Shibboleth sign-in without the SP's headers: not from TRUSTED_PROXY_CIDRS, no "
         "username header, or an inactive user.",
     ),
+    "api_key_invalid": (
+        401,
+        "An API key that is malformed, unknown or wrong, or whose owner is inactive.",
+    ),
+    "api_key_revoked": (401, "An API key its owner revoked."),
+    "api_key_expired": (401, "An API key past its expires_at."),
     # 403
     "permission_denied": (
         403,
@@ -210,13 +220,21 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "wrong_password": (
         403,
-        "POST /videos/{id}/unlock or a live event's unlock with a wrong password.",
+        "POST /videos/{id}/unlock or a live event's unlock with a wrong password; "
+        "POST /users/me/password with a wrong old password.",
     ),
     "invalid_grant": (403, "An X-Video-Grant header that is malformed, tampered with or expired."),
     "invalid_media_token": (
         403,
         "A /media/t/<token>/ URL whose token is invalid, expired or for another path.",
     ),
+    "api_key_scope": (
+        403,
+        "The API key's scope does not allow the request (or API keys may not do it at all).",
+    ),
+    "local_auth_disabled": (403, "Password login or local accounts with USE_LOCAL_AUTH off."),
+    "registration_disabled": (403, "Self-registration with REGISTRATION_ENABLED off."),
+    "password_reset_disabled": (403, "Password reset by e-mail with PASSWORD_RESET_ENABLED off."),
     # 404
     "not_found": (404, "Unknown, or hidden from you (private videos answer 404, not 403)."),
     "upload_not_found": (404, "tus: no such upload, or not yours."),
@@ -268,6 +286,9 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         409,
         "Starting a live event with STORAGE_BACKEND=s3: the live worker needs local storage.",
     ),
+    "username_taken": (409, "Registering a user name another account has (any case)."),
+    "already_active": (409, "An activation link used again: the account is active, log in."),
+    "api_key_limit": (409, "Creating an API key past API_KEYS_MAX_PER_USER unrevoked keys."),
     # 410 to 416
     "gone": (410, "This resource is gone."),
     "upload_expired": (

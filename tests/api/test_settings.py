@@ -108,3 +108,16 @@ def test_trusting_a_proxy_believes_its_forwarded_proto(tmp_path):
     # trusting nobody (the default): the header means nothing
     result = load_settings(tmp_path, DEBUG="1", code=code)
     assert result.stdout.split()[0] == "None"
+
+
+def test_mailed_link_templates_need_uid_and_token(tmp_path):
+    result = load_settings(tmp_path, DEBUG="1", PASSWORD_RESET_URL="https://front/reset?t={token}")
+    assert result.returncode != 0
+    assert "PASSWORD_RESET_URL must contain {uid} and {token}" in result.stderr
+
+
+def test_mail_goes_to_the_log_until_a_mail_server_is_set(tmp_path):
+    code = "print(s.EMAIL_BACKEND.rsplit('.', 2)[1])"
+    assert load_settings(tmp_path, code, DEBUG="1").stdout.strip() == "console"
+    smtp = load_settings(tmp_path, code, DEBUG="1", EMAIL_HOST="smtp.example.edu")
+    assert smtp.stdout.strip() == "smtp", smtp.stderr
