@@ -103,7 +103,7 @@ def run_chunked(
         if not 0 <= index <= (spec.chunks or 0):
             log.error("%s=%s is outside 0..%s", INDEX_ENV, index, spec.chunks)
             return ExitCode.USAGE
-        return _guarded(spec, config, reporter, lambda workdir: _chunk(spec, config, index, workdir))
+        return _guarded(spec, config, reporter, lambda work: _chunk(spec, config, index, work))
     if step == "join":
         return _guarded(spec, config, reporter, lambda workdir: _join(spec, config, workdir))
     if step:
@@ -173,7 +173,8 @@ def _chunk(spec: EncodingJobSpec, config: WorkerConfig, index: int, workdir: Pat
         raise JobFailed("invalid_spec", "an audio-only source is encoded in one pass, not chunks")
     out = workdir / "out"
     out.mkdir()
-    record: dict = {"index": index, "kind": "none", "span": None, "source": media_info_to_json(info)}
+    source_info = media_info_to_json(info)
+    record: dict = {"index": index, "kind": "none", "span": None, "source": source_info}
     if index == spec.chunks:  # the audio step
         if plan.has_audio:
             for rendition in audio_renditions(plan):
@@ -351,7 +352,8 @@ def _all(
                 if code == ExitCode.INTERRUPTED:
                     raise Cancelled(f"step {index} was interrupted")
                 if code != 0:
-                    raise JobFailed("chunk_failed", f"step {index} of {total} exited with code {code}")
+                    message = f"step {index} of {total} exited with code {code}"
+                    raise JobFailed("chunk_failed", message)
                 done += 1
                 reporter.progress(STEPS_PERCENT * done / total)
     finally:

@@ -339,9 +339,8 @@ def media_info_from_json(data: dict) -> MediaInfo:
     video = data.get("video")
     if video is not None:
         rate = video.get("frame_rate")
-        video = VideoStreamInfo(
-            **{**video, "sar": Fraction(video["sar"]), "frame_rate": Fraction(rate) if rate else None}
-        )
+        rate = Fraction(rate) if rate else None
+        video = VideoStreamInfo(**{**video, "sar": Fraction(video["sar"]), "frame_rate": rate})
     audio = AudioStreamInfo(**data["audio"]) if data.get("audio") else None
     return MediaInfo(
         container=data["container"],

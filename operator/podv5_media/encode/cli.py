@@ -26,8 +26,8 @@ from podv5_contract.events import EncodingEventData, webhook_id
 from podv5_contract.spec import EncodingJobSpec
 from podv5_media.ffmpeg import FfmpegNotFound, parse_worker_args
 
-from .report import Reporter
 from .chunked import run_chunked
+from .report import Reporter
 from .run import Cancelled, ExitCode, WorkerConfig, run_job
 
 log = logging.getLogger("podv5_media.encode")

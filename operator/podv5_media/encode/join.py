@@ -42,7 +42,6 @@ from .command import AUDIO_SAMPLE_RATE, JPEG_QUALITY
 from .hls import AAC_LC_CODEC, VariantStats, avc_codec_string
 from .ladder import EncodePlan, PlannedRendition
 
-
 #: samples ffmpeg's AAC encoder puts before the first sound (``initial_padding``); the
 #: audio step's muxer starts its timeline on them, so they are moved before the picture's
 #: first instant, as a one-pass encode muxing both does
@@ -67,8 +66,8 @@ class Track:
         return sum(self.durations)
 
     def peak(self) -> int:
-        return math.ceil(max((s * 8 / d for s, d in zip(self.sizes, self.durations) if d > 0),
-                             default=0))  # fmt: skip
+        pairs = zip(self.sizes, self.durations, strict=True)
+        return math.ceil(max((s * 8 / d for s, d in pairs if d > 0), default=0))
 
     def average(self) -> int:
         return math.ceil(sum(self.sizes) * 8 / self.duration) if self.duration else 0
@@ -195,7 +194,7 @@ def write_master(
     """``hls/master.m3u8`` with the audio groups; returns the variants as the manifest
     describes them (bandwidths, size and codecs including the variant's audio)."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for name, track in audio.items():
+    for name in audio:
         lines.append(
             f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{name}",NAME="{name}",DEFAULT=YES,'
             f'AUTOSELECT=YES,CHANNELS="2",URI="{name}/index.m3u8"'
