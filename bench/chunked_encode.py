@@ -135,8 +135,22 @@ def main() -> None:
     print(f"(b) chunked, N={args.chunks}: CPU {total_cpu:7.2f} s "
           f"(sum of the steps' wall: {sum(w for w, _ in steps) + join_wall:.2f} s)")  # fmt: skip
     print(f"CPU (b)/(a): {total_cpu / one_cpu:.3f}   (target <= 1.05)")
+    # what N + 1 more interpreter start-ups cost (Python, pydantic, PyAV, httpx imports)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([*worker(), "--help"], capture_output=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    extra = (args.chunks + 1) * start
+    print(
+        f"    of which {args.chunks + 1} more worker start-ups: ~{extra:.2f} s "
+        f"({start:.2f} s each); without them: {(total_cpu - extra) / one_cpu:.3f}"
+    )
     serial = max(chunk_walls) + audio_wall + join_wall
     beside = max(max(chunk_walls), audio_wall) + join_wall
+    cpu = [c for _, c in steps]
+    by_cpu = one_cpu / (max(cpu[:-1]) + cpu[-1] + join_cpu)
+    print(f"by CPU time (robust to other load): {by_cpu:.2f}x, audio beside the chunks: "
+          f"{one_cpu / (max(cpu) + join_cpu):.2f}x")  # fmt: skip
     print(f"predicted speed-up with {args.chunks} pods: {one_wall / serial:.2f}x "
           f"(max chunk {max(chunk_walls):.2f} s + audio {audio_wall:.2f} s + join "
           f"{join_wall:.2f} s; target >= {0.8 * args.chunks:.1f}x); audio beside the "

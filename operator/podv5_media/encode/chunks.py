@@ -8,7 +8,8 @@ audio of the whole source once; then the join (``join.py``) makes one HLS ladder
 Where to cut (``plan_chunks``): only on **segment boundaries** (``s * D``, D the segment
 duration), so each chunk's segments are whole segments of the one-pass output, each
 chunk starting on a forced keyframe. Among the boundaries near the ideal cut points
-(``i * S / N`` of the S segments) the one closest after a **source keyframe** wins: a
+(``i * S / N`` of the S segments; at most 2 segments or a tenth of a chunk away, so that
+chunks stay about the same size) the one closest after a **source keyframe** wins: a
 chunk's decoder starts at that keyframe (``-ss`` before ``-i`` seeks to it), so the
 frames it decodes only to throw away (the pre-roll) are fewest.
 
@@ -62,8 +63,11 @@ SEEK_MARGIN = 0.5
 #: without an index (MPEG-TS...), seek this long before the chunk and let the demuxer
 #: find the keyframe before, seconds
 NO_INDEX_MARGIN = 3.0
-#: boundaries tried on each side of an ideal cut point, in segments
+#: boundaries tried on each side of an ideal cut point, in segments, at most; and at most
+#: this fraction of a chunk, so that chunks stay about the same size (the slowest one
+#: sets the job's time)
 CUT_WINDOW = 2
+CUT_WINDOW_SHARE = 0.1
 #: the storyboard's thumbnails of a chunk, lossless until the join tiles them
 THUMBS_DIR = "thumbs"
 THUMB_PATTERN = "%05d.png"
@@ -105,9 +109,10 @@ def plan_chunks(
     segments = max(1, math.ceil(Fraction(plan.duration).limit_denominator(10**6) / seg))
     count = max(1, min(count, segments))
     cuts = [0]
+    window = min(CUT_WINDOW, math.floor(segments / count * CUT_WINDOW_SHARE))
     for i in range(1, count):
         ideal = round(i * segments / count)
-        low, high = max(cuts[-1] + 1, ideal - CUT_WINDOW), min(segments - 1, ideal + CUT_WINDOW)
+        low, high = max(cuts[-1] + 1, ideal - window), min(segments - 1, ideal + window)
         # leave at least one segment for each chunk still to come
         high = min(high, segments - (count - i))
         if low > high:

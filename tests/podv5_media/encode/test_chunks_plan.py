@@ -50,6 +50,12 @@ def test_chunks_start_on_segment_boundaries_and_partition_the_frames():
     assert max(sizes) - min(sizes) <= 2 * 2  # near-equal (within the cut window)
 
 
+def test_short_chunks_are_cut_at_the_ideal_points():
+    # 30 segments in 8 chunks: no room to move a cut without unbalancing the chunks
+    spans = plan_chunks(make_plan(duration=120.0), 8, [0.0, 5.0, 10.0, 15.0, 20.0, 25.0])
+    assert [s.first_segment for s in spans] == [round(i * 30 / 8) for i in range(8)]
+
+
 def test_a_cut_prefers_a_boundary_right_after_a_source_keyframe():
     plan = make_plan(duration=120.0)  # 30 segments; 2 chunks: ideal cut at segment 15
     keyframes = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 55.5, 60.5, 70.0]
