@@ -46,7 +46,6 @@ from .chunks import (
     CHUNK_MANIFEST,
     THUMBS_DIR,
     ChunkSpan,
-    audio_renditions,
     build_audio_command,
     build_chunk_command,
     media_info_from_json,
@@ -54,20 +53,14 @@ from .chunks import (
     plan_chunks,
     source_keyframes,
 )
+from .dash import write_mpd
 from .fmp4 import Fmp4Error
-from .join import (
-    JoinError,
-    join_audio,
-    join_video,
-    place_poster,
-    remux_mp4,
-    tile_storyboard,
-    write_master,
-)
+from .hls import HlsOutputError, measure_audio, measure_variant, write_master
+from .join import JoinError, join_audio, join_video, place_poster, tile_storyboard
 from .ladder import plan_encoding
 from .report import Reporter
 from .result import build_manifest
-from .run import Cancelled, ExitCode, JobFailed, WorkerConfig, _make_workdir
+from .run import Cancelled, ExitCode, JobFailed, WorkerConfig, _make_workdir, _remux_mp4
 from .storyboard import build_vtt
 
 log = logging.getLogger(__name__)
@@ -171,14 +164,16 @@ def _chunk(spec: EncodingJobSpec, config: WorkerConfig, index: int, workdir: Pat
     plan = plan_encoding(info, spec)
     if plan.audio_only:
         raise JobFailed("invalid_spec", "an audio-only source is encoded in one pass, not chunks")
+    if spec.edit is not None:
+        raise JobFailed("invalid_spec", "an edited encode (cut, dressing) is not chunked")
     out = workdir / "out"
     out.mkdir()
     source_info = media_info_to_json(info)
     record: dict = {"index": index, "kind": "none", "span": None, "source": source_info}
     if index == spec.chunks:  # the audio step
-        if plan.has_audio:
-            for rendition in audio_renditions(plan):
-                (out / layout.variant_dir(rendition.name)).mkdir(parents=True)
+        if plan.audio:
+            for track in plan.audio:
+                (out / layout.variant_dir(track.name)).mkdir(parents=True)
             cmd = build_audio_command(plan, ffmpeg=config.ffmpeg, source=source, out_dir=out)
             _ffmpeg(cmd, f"audio step {index}")
             record["kind"] = "audio"
@@ -232,26 +227,32 @@ def _join(spec: EncodingJobSpec, config: WorkerConfig, workdir: Path) -> dict:
     audio = next((f for r, f in steps if r["kind"] == "audio"), None)
     if not video or [s.index for s, _ in video] != list(range(len(video))):
         raise JobFailed("invalid_output", "the video chunks are not all there")
-    if plan.has_audio and audio is None:
+    if plan.audio and audio is None:
         raise JobFailed("invalid_output", "the audio step made no audio")
     out = _join_dir(spec, workdir)
     try:
         spans, dirs = [s for s, _ in video], [f for _, f in video]
         try:
-            video_tracks, delay = join_video(plan, spans, dirs, out)
-            audio_tracks = join_audio(plan, audio, out, delay) if audio is not None else {}
-            variants = write_master(plan, video_tracks, audio_tracks, out)
-            mp4 = remux_mp4(plan, out, config.ffmpeg, with_audio=bool(audio_tracks))
+            delay = join_video(plan, spans, dirs, out)
+            if audio is not None:
+                join_audio(plan, audio, out, delay)
+            # from here on, what a one-pass encode does with its media (run.py)
+            variants = [measure_variant(out, r, plan) for r in plan.renditions]
+            tracks = [measure_audio(out, track) for track in plan.audio]
+            write_master(out, variants, plan.frame_rate, tracks)
+            dash = write_mpd(out, variants, tracks, plan)
             poster = plan.poster is not None and place_poster(dirs, out)
             board = tile_storyboard(plan, dirs, out, config.ffmpeg)
-        except (JoinError, Fmp4Error, OSError) as exc:
+        except (JoinError, Fmp4Error, HlsOutputError, OSError) as exc:
             raise JobFailed("invalid_output", str(exc)) from exc
+        (out / layout.MP4_DIR).mkdir(exist_ok=True)
+        mp4 = _remux_mp4(out, plan, config.ffmpeg)
         if board:
             vtt = build_vtt(plan.storyboard, Path(layout.STORYBOARD_IMAGE).name, plan.duration)
             (out / layout.STORYBOARD_VTT).write_text(vtt)
         manifest = build_manifest(
-            spec=spec, info=info, plan=plan, variants=variants, out_dir=out,
-            mp4_path=mp4, poster=poster, storyboard=board,
+            spec=spec, info=info, plan=plan, variants=variants, audio=tracks, dash=dash,
+            out_dir=out, mp4_path=mp4, poster=poster, storyboard=board,
         )  # fmt: skip
         document = manifest.model_dump(mode="json")
         (out / layout.MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")

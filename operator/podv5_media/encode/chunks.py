@@ -53,7 +53,7 @@ from .command import (
     video_encoder_args,
     video_input_filters,
 )
-from .ladder import EncodePlan, PlannedRendition
+from .ladder import AUDIO_GROUP, EncodePlan
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def build_chunk_command(
     ``thumbs/<k>.png``."""
     settings = settings or EncoderSettings()
     out = Path(out_dir)
-    video = replace(plan, audio_stream=None)
+    video = replace(plan, audio_stream=None, audio=())
     renditions = plan.renditions
     thumbs = span.thumbs_to - span.thumbs_from
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
@@ -285,38 +285,28 @@ def build_chunk_command(
     return cmd
 
 
-def audio_renditions(plan: EncodePlan) -> tuple[PlannedRendition, ...]:
-    """One audio rendition per distinct audio bit rate of the ladder, best first, named
-    ``audio-<kbps>k``: a video rendition plays the one of its rung's bit rate."""
-    rates = sorted({r.audio_kbps for r in plan.renditions if r.audio_kbps}, reverse=True)
-    return tuple(PlannedRendition(audio_name(k), None, None, None, k) for k in rates)
-
-
-def audio_name(kbps: int) -> str:
-    return f"audio-{kbps}k"
-
-
 def build_audio_command(
     plan: EncodePlan, *, ffmpeg: str, source: str | Path, out_dir: str | Path
 ) -> list[str]:
-    """The ffmpeg command of the audio step: the whole source's audio, decoded once, into
-    every audio rendition (``audio_renditions``), HLS fMP4 under ``out_dir``."""
+    """The ffmpeg command of the audio step: every alternate audio rendition of the plan
+    (one per source audio stream, ``plan.audio``), each source stream decoded once for
+    the whole source, HLS fMP4 under ``out_dir``: what a one-pass encode makes of them."""
     out = Path(out_dir)
-    audio = replace(plan, video_stream=None, renditions=audio_renditions(plan))
-    n = len(audio.renditions)
+    audio = replace(plan, video_stream=None, renditions=())
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", str(source)]
-    cmd += [
-        "-filter_complex",
-        f"[0:{plan.audio_stream}]{audio_filters()},asplit={n}"
-        + "".join(f"[aout{i}]" for i in range(n)),
-    ]
-    for i in range(n):
-        cmd += ["-map", f"[aout{i}]"]
+    graph = [f"[0:{t.stream}]{audio_filters()}[aout{j}]" for j, t in enumerate(plan.audio)]
+    cmd += ["-filter_complex", ";".join(graph)]
+    for j in range(len(plan.audio)):
+        cmd += ["-map", f"[aout{j}]"]
     cmd += ["-map_metadata", "-1", "-map_chapters", "-1"]
     cmd += ["-c:a", "aac", "-ac", "2", "-ar", str(AUDIO_SAMPLE_RATE)]
-    for i, rendition in enumerate(audio.renditions):
-        cmd += [f"-b:a:{i}", f"{rendition.audio_kbps}k"]
-    cmd += hls_muxer_args(audio, out)
+    for j, track in enumerate(plan.audio):
+        cmd += [f"-b:a:{j}", f"{track.kbps}k"]
+    muxer = hls_muxer_args(audio, out)
+    at = muxer.index("-var_stream_map") + 1
+    # no video here to carry the group: the join's master playlist names it
+    muxer[at] = muxer[at].replace(f",agroup:{AUDIO_GROUP}", "")
+    cmd += muxer
     cmd.append(str(out / layout.HLS_DIR / "%v" / "index.m3u8"))
     return cmd
 
@@ -348,11 +338,11 @@ def media_info_from_json(data: dict) -> MediaInfo:
         video = VideoStreamInfo(**{**video, "sar": Fraction(video["sar"]), "frame_rate": rate})
     audio = AudioStreamInfo(**data["audio"]) if data.get("audio") else None
     return MediaInfo(
-        container=data["container"],
-        duration=data["duration"],
-        start_time=data["start_time"],
-        size_bytes=data["size_bytes"],
-        video=video,
-        audio=audio,
-        chapters=tuple(ChapterInfo(**c) for c in data.get("chapters") or ()),
+        **{
+            **data,
+            "video": video,
+            "audio": audio,
+            "chapters": tuple(ChapterInfo(**c) for c in data.get("chapters") or ()),
+            "audio_tracks": tuple(AudioStreamInfo(**t) for t in data.get("audio_tracks") or ()),
+        }
     )

@@ -10,12 +10,11 @@ from itertools import pairwise
 
 from podv5_media.encode.chunks import (
     ChunkSpan,
-    audio_renditions,
     build_audio_command,
     build_chunk_command,
     plan_chunks,
 )
-from podv5_media.encode.ladder import EncodePlan, PlannedRendition, PosterPlan
+from podv5_media.encode.ladder import EncodePlan, PlannedAudio, PlannedRendition, PosterPlan
 from podv5_media.encode.storyboard import plan_storyboard
 
 RENDITIONS = (
@@ -98,12 +97,16 @@ def test_chunk_command_keeps_the_one_pass_keyframes_and_timeline():
     assert "select='gte(t,(2+selected_n)*" in line and "-start_number 2" in line
 
 
-def test_the_audio_step_makes_one_rendition_per_bit_rate():
-    plan = make_plan()
-    assert [r.name for r in audio_renditions(plan)] == ["audio-128k", "audio-96k"]
+def test_the_audio_step_makes_the_alternate_audio_renditions():
+    tracks = (
+        PlannedAudio("audio", 1, 128, "fr", "Français", True),
+        PlannedAudio("audio-en", 2, 128, "en", "English", False),
+    )
+    plan = replace(make_plan(), audio=tracks)
     cmd = build_audio_command(plan, ffmpeg="ffmpeg", source="in.mp4", out_dir="/o")
-    assert "a:0,name:audio-128k a:1,name:audio-96k" in cmd
-    assert "libx264" not in cmd
-    no_video = replace(plan, video_stream=None)
-    cmd = build_audio_command(no_video, ffmpeg="f", source="s", out_dir="/o")
-    assert "asplit=2" in " ".join(cmd)
+    line = " ".join(cmd)
+    assert "[0:1]aresample" in line and "[0:2]aresample" in line  # each stream once
+    assert "a:0,name:audio,language:fr,default:yes a:1,name:audio-en,language:en" in cmd
+    assert "libx264" not in cmd and "-b:a:1" in cmd
+    video = build_chunk_command(plan, plan_chunks(plan, 2)[1], ffmpeg="f", source="s", out_dir="/o")
+    assert "-c:a" not in video and "agroup" not in " ".join(video)  # chunks: video only
