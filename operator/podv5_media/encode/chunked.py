@@ -357,7 +357,7 @@ def _all(
                     raise JobFailed("chunk_failed", message)
                 done += 1
                 reporter.progress(STEPS_PERCENT * done / total)
-    finally:
+    except BaseException:  # a failed step or a signal: stop the others, keep nothing
         for proc in running.values():
             proc.terminate()
         for proc in running.values():
@@ -366,8 +366,8 @@ def _all(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        if running:  # a failure or a signal: no half-made output stays behind
-            _delete_prefix(f"{spec.output}{CHUNKS_PREFIX}")
+        _delete_prefix(f"{spec.output}{CHUNKS_PREFIX}")
+        raise
     log.info("%d steps done in %.2f s (%d at once)", total, time.monotonic() - started, workers)
     document = _join(spec, config, workdir)
     reporter.progress(100.0)

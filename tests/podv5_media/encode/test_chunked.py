@@ -222,3 +222,22 @@ def test_a_step_without_its_index_is_a_usage_error(long_clip, tmp_path):
                 {"MEDIA_ENCODE_STEP": "chunk", "JOB_COMPLETION_INDEX": "4"},
                 {"MEDIA_ENCODE_STEP": "merge"}):  # fmt: skip
         assert chunked.run_chunked(spec, config, Reporter(spec, None), env) == ExitCode.USAGE
+
+
+def test_a_failing_step_fails_the_job_and_leaves_nothing(tmp_path, caplog):
+    """Every step as child processes (the local backend's way): a source that is no media
+    fails its steps; the job fails with the step's exit, nothing is published and the
+    steps' outputs are gone."""
+    source = tmp_path / "notes.mp4"
+    source.write_bytes(b"not a video at all\n" * 100)
+    spec = EncodingJobSpec(
+        job_id=uuid.uuid4(), video_id=uuid.uuid4(), source=source.as_uri(),
+        output=(tmp_path / "out").as_uri() + "/", ladder=LADDER, chunks=2,
+    )  # fmt: skip
+    config = WorkerConfig.from_env({"MEDIA_ENCODE_SCRATCH_DIR": str(tmp_path / "scratch")})
+    caplog.set_level(logging.ERROR)
+    env = {"MEDIA_ENCODE_CHUNK_WORKERS": "2"}
+    assert chunked.run_chunked(spec, config, Reporter(spec, None), env) == ExitCode.FAILED
+    assert "chunk_failed" in caplog.text and "exited with code 1" in caplog.text
+    assert not (tmp_path / "out" / "manifest.json").exists()
+    assert not (tmp_path / "out" / "chunks").exists()
