@@ -165,13 +165,12 @@ def main() -> None:
     print(f"video frames ({top}): one pass {a_frames} ({a_seconds:.3f} s), "
           f"chunked {b_frames} ({b_seconds:.3f} s): {same}")  # fmt: skip
     joined = json.loads((work / "chunked" / "manifest.json").read_text())
-    audio_dir = next(p for p in (work / "chunked" / "hls").iterdir() if p.name.startswith("audio-"))
-    a_audio = decoded(work / "one" / "hls" / top / "index.m3u8", "audio")
-    b_audio = decoded(audio_dir / "index.m3u8", "audio")
-    print(
-        f"audio frames: one pass {a_audio[0]} ({a_audio[1]:.3f} s), chunked {b_audio[0]} "
-        f"({b_audio[1]:.3f} s); manifest durations {manifest['duration']} / {joined['duration']}"
-    )
+    for track in manifest["hls"].get("audio") or []:
+        a_audio = decoded(work / "one" / track["playlist"], "audio")
+        b_audio = decoded(work / "chunked" / track["playlist"], "audio")
+        print(f"audio frames ({track['name']}): one pass {a_audio[0]} ({a_audio[1]:.3f} s), "
+              f"chunked {b_audio[0]} ({b_audio[1]:.3f} s)")  # fmt: skip
+    print(f"manifest durations: {manifest['duration']} / {joined['duration']}")
     print(f"outputs under {work}")
 
 
