@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -341,6 +342,16 @@ ENCODING_LOCAL_CONCURRENCY = env_int("ENCODING_LOCAL_CONCURRENCY", 1)
 ENCODING_WORKER_COMMAND = env("ENCODING_WORKER_COMMAND", "media-encode")
 #: HLS segment duration, seconds
 ENCODING_SEGMENT_DURATION = env_float("ENCODING_SEGMENT_DURATION", 4, minimum=0)
+#: long videos: a source at least this long (seconds) is encoded in chunks in parallel
+#: (spec.chunks; 0 turns chunking off); chunks of about ENCODING_CHUNK_SECONDS each, at
+#: most ENCODING_CHUNK_MAX (2-64) of them
+ENCODING_CHUNK_MIN_SECONDS = env_float("ENCODING_CHUNK_MIN_SECONDS", 1200, minimum=0)
+ENCODING_CHUNK_SECONDS = env_float("ENCODING_CHUNK_SECONDS", 300, minimum=1)
+ENCODING_CHUNK_MAX = env_int("ENCODING_CHUNK_MAX", 16, minimum=2)
+if ENCODING_CHUNK_MAX > 64:
+    raise ImproperlyConfigured(f"ENCODING_CHUNK_MAX={ENCODING_CHUNK_MAX}: at most 64")
+#: local backend: chunks of one job encoded at once (default: the CPU count)
+ENCODING_CHUNK_WORKERS = env_int("ENCODING_CHUNK_WORKERS", os.cpu_count() or 1, minimum=1)
 #: Base URL the workers use to reach this API (callbacks)
 API_BASE_URL = env("API_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

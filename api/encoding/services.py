@@ -9,6 +9,7 @@ The jobs only: what a job's end means for its video is the pipeline's business
 from __future__ import annotations
 
 import logging
+import math
 from typing import NamedTuple
 from uuid import UUID
 
@@ -32,9 +33,31 @@ from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
 logger = logging.getLogger(__name__)
 
 
-def build_spec(*, job_id: UUID, video: Video, edit: EditSpec | None = None) -> EncodingJobSpec:
-    """The EncodingJob spec for a video's current source; ``edit``: its cut and
-    dressing (``api.editing.selectors.edit_spec_for``)."""
+def chunk_count(
+    *, duration: float | None, has_video: bool = True, edit: EditSpec | None = None
+) -> int | None:
+    """How many chunks to encode a source of ``duration`` seconds in (``spec.chunks``):
+    None (one pass) below ``ENCODING_CHUNK_MIN_SECONDS`` (0: never), for audio only, an
+    unknown duration or an edited encode (cut, dressing: one pass applies them); else
+    about one per ``ENCODING_CHUNK_SECONDS``, 2 to ``ENCODING_CHUNK_MAX``."""
+    threshold = settings.ENCODING_CHUNK_MIN_SECONDS
+    if not has_video or not duration or not threshold or duration < threshold or edit:
+        return None
+    count = math.ceil(duration / settings.ENCODING_CHUNK_SECONDS)
+    return max(2, min(settings.ENCODING_CHUNK_MAX, count))
+
+
+def build_spec(
+    *,
+    job_id: UUID,
+    video: Video,
+    edit: EditSpec | None = None,
+    duration: float | None = None,
+    has_video: bool = True,
+) -> EncodingJobSpec:
+    """The EncodingJob spec for a video's current source; ``edit``: its cut and dressing
+    (``api.editing.selectors.edit_spec_for``); ``duration`` (seconds) and ``has_video``:
+    what the source's probe found, which decides chunking (``chunk_count``)."""
     return EncodingJobSpec(
         job_id=job_id,
         video_id=video.id,
@@ -43,17 +66,26 @@ def build_spec(*, job_id: UUID, video: Video, edit: EditSpec | None = None) -> E
         ladder=list(DEFAULT_LADDER),
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
         callback_url=callback_url(),
+        chunks=chunk_count(duration=duration, has_video=has_video, edit=edit),
         request_id=current_request_id(),  # the request that started it: into worker logs
         edit=edit,
     )
 
 
 @transaction.atomic
-def encoding_job_create(*, video: Video, edit: EditSpec | None = None) -> EncodingJob:
+def encoding_job_create(
+    *,
+    video: Video,
+    edit: EditSpec | None = None,
+    duration: float | None = None,
+    has_video: bool = True,
+) -> EncodingJob:
     """Create the job for the video's source (with ``edit`` applied on the way) and hand
-    it to the backend once committed."""
+    it to the backend once committed. ``duration``/``has_video``: the source's probe,
+    when known (long videos are chunked, see ``chunk_count``)."""
     job = EncodingJob(video=video, backend=settings.ENCODING_BACKEND)
-    job.spec = build_spec(job_id=job.id, video=video, edit=edit).to_wire()
+    spec = build_spec(job_id=job.id, video=video, edit=edit, duration=duration, has_video=has_video)
+    job.spec = spec.to_wire()
     job.save()
     transaction.on_commit(lambda: get_backend().submit(job.id))
     metrics.ENCODING_JOBS_CREATED.labels(backend=job.backend).inc()

@@ -29,5 +29,5 @@ def live_event(event_type: str, data: LiveEventData) -> dict:
     update = live_callback_apply(event_type=event_type, data=data)
     event = update.event
     if update.applied and event_type == "live.ended" and event.record and data.recording:
-        recording_received(event=event, uri=data.recording)
+        recording_received(event=event, uri=data.recording, duration=data.duration)
     return update.outcome()

@@ -70,14 +70,19 @@ def source_received(*, upload: Upload) -> Upload:
     retry the last PATCH), attach it and create the encoding job, in one transaction
     (the stored file is deleted if that fails). An upload already complete is left as
     it is."""
-    upload_probe(upload=upload)
+    probed = upload_probe(upload=upload)
     if upload.is_complete:
         return upload
     stored = upload_store_source(upload=upload)
     try:
         with transaction.atomic():
             upload, video = upload_attach_source(upload=upload, stored_name=stored)
-            encoding_job_create(video=video, edit=edit_spec_for(video=video))
+            encoding_job_create(
+                video=video,
+                edit=edit_spec_for(video=video),
+                duration=probed["duration"],
+                has_video=probed["video"],
+            )
     except Exception:
         storage.delete_prefix(stored)
         raise
@@ -85,11 +90,14 @@ def source_received(*, upload: Upload) -> Upload:
 
 
 @transaction.atomic
-def recording_received(*, event: LiveEvent, uri: str) -> Video | None:
+def recording_received(
+    *, event: LiveEvent, uri: str, duration: float | None = None
+) -> Video | None:
     """A live event ended with a recording at ``uri``: a new Video owned by the event's
     owner (title, description, visibility, access groups and co-owners carried over)
     whose source is the recording, sent to the normal encoding, and recorded on the
-    event. None if the recording is missing or outside the storage."""
+    event. None if the recording is missing or outside the storage. ``duration``:
+    the recording's, seconds (a long one is encoded in chunks)."""
     try:
         path = Path(default_storage.path(storage.storage_name(uri)))
     except ValueError:
@@ -111,7 +119,7 @@ def recording_received(*, event: LiveEvent, uri: str) -> Video | None:
     video = video_attach_source(
         video=video, stored_name=stored, filename=RECORDING_FILENAME, size=size
     )
-    encoding_job_create(video=video)
+    encoding_job_create(video=video, duration=duration)
     live_event_set_video(event=event, video=video)
     logger.info("live event %s: recording → video %s", event.id, video.id)
     return video
@@ -186,7 +194,10 @@ def video_reencode(*, video: Video) -> EncodingJob:
             code="encoding_running",
         )
     video = video_mark_processing(video=video)
-    return encoding_job_create(video=video, edit=edit_spec_for(video=video))
+    # the duration of its last encode (a long video is chunked again; unknown: one pass)
+    return encoding_job_create(
+        video=video, edit=edit_spec_for(video=video), duration=video.duration
+    )
 
 
 @transaction.atomic

@@ -416,8 +416,9 @@ def _stream(
     return written
 
 
-def upload_probe(*, upload: Upload) -> None:
-    """The last byte arrived: flush and probe the file. Anything but media → bytes
+def upload_probe(*, upload: Upload) -> dict:
+    """The last byte arrived: flush and probe the file; returns the probe
+    (``check_media``: container, duration, video, audio). Anything but media → bytes
     deleted, video ``failed`` with ``unsupported_media``, and UnsupportedMedia (415)."""
     if settings.UPLOAD_FSYNC != "never":  # the bytes on disk before they become a source
         fd = os.open(upload.spool_path, os.O_RDONLY)
@@ -426,7 +427,7 @@ def upload_probe(*, upload: Upload) -> None:
         finally:
             os.close(fd)
     try:
-        check_media(upload.spool_path)
+        return check_media(upload.spool_path)
     except UnsupportedMedia as exc:
         with transaction.atomic():
             video_fail(video=upload.video, code=exc.code, message=exc.message)

@@ -30,6 +30,8 @@ STORAGE_SCHEMES = ("file", "s3")
 #: a request id (``X-Request-ID``) as carried into EncodingJobs: safe in logs and env
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:@+=/-]{1,128}$"
 REQUEST_ID_MAX_LENGTH = 128
+#: the most chunks a long video is split into (one pod each, plus one for the audio)
+MAX_CHUNKS = 64
 
 
 class _Model(BaseModel):
@@ -109,6 +111,16 @@ class EncodingJobSpec(_Model):
     callback_url: Annotated[
         Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,
         Field(description="Signed callback endpoint (Standard Webhooks); none: no reports."),
+    ] = None
+    chunks: Annotated[
+        int | None,
+        Field(
+            ge=2,
+            le=MAX_CHUNKS,
+            description="Encode the video in this many chunks in parallel (a Kubernetes "
+            "Indexed Job: one pod per chunk plus one for the audio, then a join); none: one "
+            "pass. Chosen by the API for long sources (ENCODING_CHUNK_MIN_SECONDS).",
+        ),
     ] = None
     request_id: Annotated[
         str | None,
@@ -210,3 +222,10 @@ class EncodingJobStatus(_Model):
         datetime | None, Field(description="When the Job finished (RFC 3339).")
     ] = None
     message: Annotated[str | None, Field(description="Last human-readable message.")] = None
+    chunks_total: Annotated[
+        int | None,
+        Field(ge=0, description="Chunked encode: steps of the Indexed Job (chunks + audio)."),
+    ] = None
+    chunks_succeeded: Annotated[
+        int | None, Field(ge=0, description="Chunked encode: steps done so far.")
+    ] = None

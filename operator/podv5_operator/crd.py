@@ -120,6 +120,7 @@ def encodingjob_crd() -> dict:
         {"name": "Video", "type": "string", "jsonPath": ".spec.videoId"},
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
         {"name": "Job", "type": "string", "jsonPath": ".status.jobName", "priority": 1},
+        {"name": "Chunks", "type": "integer", "jsonPath": ".status.chunksSucceeded", "priority": 1},
         {"name": "Message", "type": "string", "jsonPath": ".status.message", "priority": 1},
     ]
     return _crd(

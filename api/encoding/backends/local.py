@@ -1,6 +1,8 @@
 """The ``local`` encoding backend: runs the worker command (``media-encode --spec
 <file>``) as a subprocess, exactly as a Kubernetes Job would run it, in a bounded pool
-(``ENCODING_LOCAL_CONCURRENCY`` threads).
+(``ENCODING_LOCAL_CONCURRENCY`` threads). A long video's job (``spec.chunks``) runs its
+chunks as child processes of that worker, ``ENCODING_CHUNK_WORKERS`` at once, then their
+join (``podv5_media.encode.chunked``): still one job, one lease, one worker to stop.
 
 Each running job holds a lease in the database (``lease_owner``/``lease_expires_at``),
 renewed while its worker runs. A server that starts resumes jobs that are unfinished and
@@ -207,7 +209,12 @@ class LocalBackend(EncodingBackend):
         spec_path = spec_dir / f"{job.id}.json"
         spec_path.write_text(json.dumps(job.spec))
         command = [*worker_command(), "--spec", str(spec_path)]
-        env = {**os.environ, "CALLBACK_SIGNING_SECRET": settings.CALLBACK_SIGNING_SECRET}
+        env = {
+            **os.environ,
+            "CALLBACK_SIGNING_SECRET": settings.CALLBACK_SIGNING_SECRET,
+            # a chunked job (spec.chunks): the worker runs its chunks in a pool this big
+            "MEDIA_ENCODE_CHUNK_WORKERS": str(settings.ENCODING_CHUNK_WORKERS),
+        }
         env.pop(REQUEST_ID_ENV, None)
         if request_id:
             env[REQUEST_ID_ENV] = request_id

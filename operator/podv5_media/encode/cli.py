@@ -26,6 +26,7 @@ from podv5_contract.events import EncodingEventData, webhook_id
 from podv5_contract.spec import EncodingJobSpec
 from podv5_media.ffmpeg import FfmpegNotFound, parse_worker_args
 
+from .chunked import run_chunked
 from .report import Reporter
 from .run import Cancelled, ExitCode, WorkerConfig, run_job
 
@@ -68,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     previous = _install_signal_handlers()
     try:
+        if spec.chunks:  # a long video in chunks: one step of it, or all (chunked.py)
+            return int(run_chunked(spec, config, reporter))
         return int(run_job(spec, config, reporter))
     except Cancelled as exc:  # stopped outside the encode itself
         log.warning("interrupted by %s", exc)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from podv5_contract.resources import GROUP, PLURAL, VERSION
 from podv5_contract.spec import EncodingJobSpec
 from podv5_operator import metrics
+from podv5_operator.handlers.chunks import reconcile_chunked
 from podv5_operator.k8s.encode import TERMINAL, PhaseReport, build_job, job_phase, next_status
 from podv5_operator.kube import JobConflict
 
@@ -66,6 +67,9 @@ def reconcile(body, status, uid, patch: kopf.Patch, memo: kopf.Memo, logger, **_
             f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors()
         )
         raise _fail(memo, obj, "InvalidSpec", f"Invalid spec: {problems}") from None
+    if spec.chunks:  # a long video: an Indexed Job of chunks, then a join (chunks.py)
+        reconcile_chunked(memo, obj, spec, status, patch, logger)
+        return
     job = build_job(cr=obj, spec=spec, config=memo.config)
     try:
         job, created = memo.kube.create_or_adopt_job(job, uid)

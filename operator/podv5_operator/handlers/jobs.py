@@ -23,6 +23,7 @@ import kopf
 
 from podv5_contract.resources import KIND
 from podv5_operator import metrics
+from podv5_operator.k8s.chunks import CHUNKS, STEP_LABEL
 from podv5_operator.k8s.encode import (
     ANNOTATION_ENCODINGJOB,
     ANNOTATION_ENCODINGJOB_UID,
@@ -90,7 +91,13 @@ def _owner(obj: dict, kind: str) -> dict | None:
     return None
 
 
-@kopf.on.event("batch", "v1", "jobs", labels=MANAGED)
+def _not_chunks(labels, **_) -> bool:
+    """A chunked encode's Indexed Job is ``chunks.chunks_job_event``'s (its end is not the
+    EncodingJob's); its join Job is an ordinary one."""
+    return labels.get(STEP_LABEL) != CHUNKS
+
+
+@kopf.on.event("batch", "v1", "jobs", labels=MANAGED, when=_not_chunks)
 @metrics.reconciled("Job")
 def job_event(type, body, memo: kopf.Memo, **_) -> None:
     """Every event of a managed Job (``type`` None: seen in the initial listing)."""

@@ -96,8 +96,10 @@ def test_printer_columns(run_operator, kube, kube_namespace, crd_installed):
     assert table[1].split()[:4] == [CR_NAME, "Pending", "0", str(golden_spec().video_id)]
     wide = crd_installed.kubectl("get", "ej", "-n", kube_namespace, "-o", "wide").stdout
     header, row = wide.splitlines()[:2]
-    assert header.split()[:7] == ["NAME", "PHASE", "PROGRESS", "VIDEO", "AGE", "JOB", "MESSAGE"]
-    assert row.split()[5] == CR_NAME and len(row.split()) > 6  # the Job, then a message
+    columns = ["NAME", "PHASE", "PROGRESS", "VIDEO", "AGE", "JOB", "CHUNKS", "MESSAGE"]
+    assert header.split()[:8] == columns
+    # the Job, no chunks (a one-pass encode: an empty cell), then a message
+    assert row.split()[5] == CR_NAME and len(row.split()) > 6
 
 
 def test_a_crash_after_the_job_was_created_adopts_it(run_operator, kube, kube_namespace):
