@@ -199,6 +199,24 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "Shibboleth sign-in without the SP's headers: not from TRUSTED_PROXY_CIDRS, no "
         "username header, or an inactive user.",
     ),
+    "lti_invalid_token": (
+        401,
+        "LTI launch: the id_token is missing, malformed, expired, or its signature does not "
+        "verify with the platform's keys.",
+    ),
+    "lti_wrong_audience": (
+        401,
+        "LTI launch: the id_token's aud/azp name another client than this registration's.",
+    ),
+    "lti_invalid_nonce": (401, "LTI launch: the nonce is unknown or already used (a replay)."),
+    "lti_invalid_state": (
+        401,
+        "LTI launch: the state does not match the login's (cookie missing or another state).",
+    ),
+    "lti_invalid_code": (
+        401,
+        "POST /lti/session-token: the launch code is invalid, expired or already used.",
+    ),
     # 403
     "permission_denied": (
         403,
@@ -216,6 +234,22 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "invalid_media_token": (
         403,
         "A /media/t/<token>/ URL whose token is invalid, expired or for another path.",
+    ),
+    "invalid_embed_token": (
+        403,
+        "An embed token that is unknown, expired, revoked or of another video.",
+    ),
+    "lti_unknown_platform": (
+        403,
+        "LTI login or launch from an issuer that is not registered (or is disabled).",
+    ),
+    "lti_unknown_deployment": (
+        403,
+        "LTI launch with a deployment id that is not one of the registration's.",
+    ),
+    "lti_invalid_deep_link": (
+        403,
+        "LTI deep linking: the picker's token is invalid, expired or already used.",
     ),
     # 404
     "not_found": (404, "Unknown, or hidden from you (private videos answer 404, not 403)."),
@@ -268,6 +302,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         409,
         "Starting a live event with STORAGE_BACKEND=s3: the live worker needs local storage.",
     ),
+    "lti_link_not_configured": (
+        409,
+        "LTI launch of a resource link that shows no video or playlist yet (no custom "
+        "parameter video=/playlist=, none remembered).",
+    ),
     # 410 to 416
     "gone": (410, "This resource is gone."),
     "upload_expired": (
@@ -308,6 +347,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "cut_out_of_range": (422, "A cut whose trim or removed segment ends past the source's end."),
     "cut_overlap": (422, "A cut whose removed segments overlap each other."),
     "cut_empty": (422, "A cut that leaves less than half a second of the video."),
+    "lti_invalid_message": (
+        422,
+        "LTI launch: a message without the claims LTI 1.3 requires, or of an unsupported type.",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (
@@ -328,6 +371,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "service account (local accounts still sign in).",
     ),
     "storage_unavailable": (503, "The media storage did not answer; retry later, nothing is lost."),
+    "oembed_format_unsupported": (501, "GET /oembed with a format other than json (oEmbed §2.2)."),
+    "lti_platform_unavailable": (
+        503,
+        "LTI launch: the platform's key set URL did not answer a JWK Set (in "
+        "LTI_HTTP_TIMEOUT_SECONDS); retry.",
+    ),
     "cas_unavailable": (
         503,
         "The CAS server did not answer the ticket validation (in CAS_TIMEOUT_SECONDS) or not "
