@@ -152,12 +152,11 @@ class PodOIDCLogin(DjangoOIDCLogin):
 
     def __init__(self, request: HttpRequest, tool_conf: PodToolConf) -> None:
         lti_request, session = _services(request, post_only=False)
+        storage = PodLaunchDataStorage()
         super().__init__(
-            lti_request,
-            tool_conf,
-            session_service=session,
-            launch_data_storage=PodLaunchDataStorage(),
+            lti_request, tool_conf, session_service=session, launch_data_storage=storage
         )
+        session.set_data_storage(storage)  # (redirect() sets it again, with its cookie)
         self.set_launch_data_lifetime(LOGIN_SECONDS)
 
 
@@ -286,4 +285,6 @@ class PodMessageLaunch(DjangoMessageLaunch):
 def launch_validate(request: HttpRequest) -> PodMessageLaunch:
     """The validated launch of a platform's form post (``id_token``, ``state``); raises
     the errors of :mod:`api.lti.errors`."""
+    if not request.POST.get("id_token"):
+        raise LtiInvalidToken("The launch carries no id_token.")
     return PodMessageLaunch(request, PodToolConf()).validate()
