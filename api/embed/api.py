@@ -9,6 +9,7 @@ from uuid import UUID
 from ninja import Header, Query, Router, Status
 
 from api.accounts.auth import auth_optional, auth_required
+from api.core.fields import line
 from api.embed import selectors, services
 from api.embed.oembed import embed_page_url, frame_size, iframe_html
 from api.embed.schemas import EmbedOut, EmbedTokenCreatedOut, EmbedTokenIn, EmbedTokenOut
@@ -17,6 +18,9 @@ from api.videos.api import GrantHeader
 from api.videos.selectors import video_get_editable
 
 router = Router()
+
+#: an embed token as sent (43 characters; longer ones are refused: 422)
+Secret = line(200, strip=False)
 
 TokenHeader = Header(
     None, alias=selectors.EMBED_TOKEN_HEADER, description="an embed token of this video"
@@ -28,8 +32,8 @@ TokenQuery = Query(None, alias="token", description="an embed token (or the X-Em
 def get_embed(
     request,
     video_id: UUID,
-    token: str | None = TokenHeader,
-    token_query: str | None = TokenQuery,
+    token: Secret | None = TokenHeader,
+    token_query: Secret | None = TokenQuery,
     grant: str | None = GrantHeader,
 ):
     """The player config of a video for an embedded player: for whoever may see the

@@ -25,9 +25,9 @@ def embed_token_create(
     (default ``EMBED_TOKEN_DEFAULT_SECONDS``); more than ``EMBED_TOKEN_MAX_SECONDS``
     raises ValidationFailed (422, field ``lifetime_seconds``). The caller checked that
     ``actor`` may change the video."""
-    lifetime = (
-        settings.EMBED_TOKEN_DEFAULT_SECONDS if lifetime_seconds is None else lifetime_seconds
-    )
+    lifetime = lifetime_seconds
+    if lifetime is None:  # the default, within the bound
+        lifetime = min(settings.EMBED_TOKEN_DEFAULT_SECONDS, settings.EMBED_TOKEN_MAX_SECONDS)
     if lifetime > settings.EMBED_TOKEN_MAX_SECONDS:
         raise ValidationFailed(
             f"An embed token lives at most {settings.EMBED_TOKEN_MAX_SECONDS} seconds "
