@@ -167,14 +167,18 @@ def lti_user_sync(*, platform: LtiPlatform, claims: dict) -> User:
     if not sub:
         raise LtiInvalidMessage("The id_token has no sub (user id).")
     link = LtiUser.objects.select_related("user").filter(platform=platform, sub=sub).first()
-    user = link.user if link else User(username=_username(platform, sub))
+    if link is None:
+        try:
+            with transaction.atomic():  # a concurrent first launch of the same user wins
+                user = User.objects.create(username=_username(platform, sub))
+                link = LtiUser.objects.create(platform=platform, sub=sub, user=user)
+        except IntegrityError:
+            link = LtiUser.objects.select_related("user").get(platform=platform, sub=sub)
+    user = link.user
     if is_instructor(claims) and settings.LTI_INSTRUCTOR_CAN_UPLOAD:
         user.can_upload = True
     user = user_sync_from_attributes(user=user, attributes=claims, names=_USER_CLAIMS)
-    if link is None:
-        LtiUser.objects.create(platform=platform, sub=sub, user=user)
-    else:
-        link.save(update_fields=["last_launch_at"])
+    link.save(update_fields=["last_launch_at"])
     context_group_join(platform=platform, user=user, claims=claims)
     return user
 

@@ -183,7 +183,7 @@ def _step(check: Callable[[], object], error: type[PodError]) -> None:
         check()
     except PodError:
         raise
-    except (LtiException, JWException, ValueError, TypeError, KeyError) as exc:
+    except (LtiException, JWException, ValueError, TypeError, KeyError, AttributeError) as exc:
         reason = str(exc)[:200]
         raise error(f"{error.default_message} ({reason})" if reason else None) from None
 

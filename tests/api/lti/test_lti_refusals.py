@@ -217,3 +217,34 @@ def test_launch_accepts_post_only(platform):
     with platform.browser() as browser:
         response = browser.get(f"{platform.tool_url}/lti/launch/")
     assert response.status_code == 405 and error_code(response) == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {CLAIM + "resource_link": "rl-1"},
+        {CLAIM + "context": ["course-42"]},
+        {CLAIM + "custom": "video=1"},
+        {CLAIM + "custom": {"video": {"id": 1}}},
+        {CLAIM + "roles": "Instructor"},
+        {"sub": 12345},
+        {"email": {"a": 1}, "given_name": ["Ada", "Augusta"]},
+    ],
+    ids=[
+        "link-string",
+        "context-list",
+        "custom-string",
+        "custom-object",
+        "roles-string",
+        "sub-number",
+        "odd-names",
+    ],
+)
+def test_claims_of_the_wrong_type_never_fail_the_server(platform, video, change):
+    with platform.browser() as browser:
+        auth = platform.login(browser)
+        claims = platform.claims(auth, custom={"video": str(video.id)})
+        claims.update(change)
+        response = platform.launch(browser, auth, platform.sign(claims))
+    answers = {409: "lti_link_not_configured", 422: "lti_invalid_message", 401: "lti_invalid_token"}
+    assert response.status_code == 200 or error_code(response) == answers[response.status_code]
