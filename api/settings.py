@@ -137,6 +137,8 @@ INSTALLED_APPS = [
     "api.editing",
     "api.migration_v4",
     "api.apikeys",
+    "api.embed",
+    "api.lti",
 ]
 
 MIDDLEWARE = [
@@ -728,3 +730,50 @@ EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", "[Pod] ")
 # --- API keys (issue 10, docs/auth.md "API keys") -------------------------------------
 #: unrevoked API keys one user may hold at once (more: 409 api_key_limit)
 API_KEYS_MAX_PER_USER = env_int("API_KEYS_MAX_PER_USER", 20, minimum=1)
+# --- LMS (LTI 1.3) and embedding (issue 11; api.lti, api.embed, docs/lms.md) ----------
+
+
+def _bad_template(template: str, **values: str) -> bool:
+    try:
+        template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return True
+    return False
+
+
+#: after a resource link launch, redirect to this front-end URL ({kind}: video or
+#: playlist, {id}) with a one-time #lti_code=; empty: answer the player page itself
+LTI_LAUNCH_REDIRECT_URL = env("LTI_LAUNCH_REDIRECT_URL", "")
+if LTI_LAUNCH_REDIRECT_URL and (
+    not LTI_LAUNCH_REDIRECT_URL.startswith(("http://", "https://"))
+    or "{id}" not in LTI_LAUNCH_REDIRECT_URL
+    or _bad_template(LTI_LAUNCH_REDIRECT_URL, kind="video", id="x")
+):
+    raise ImproperlyConfigured(
+        "LTI_LAUNCH_REDIRECT_URL must be an http(s) URL with {id} (and optionally {kind})"
+    )
+#: the lifetime of that code (seconds), of a deep linking picker's token, and how long a
+#: platform's key set is cached
+LTI_CODE_SECONDS = env_int("LTI_CODE_SECONDS", 120, minimum=1)
+LTI_DEEP_LINK_SECONDS = env_int("LTI_DEEP_LINK_SECONDS", 1800, minimum=60)
+LTI_JWKS_CACHE_SECONDS = env_int("LTI_JWKS_CACHE_SECONDS", 300, minimum=0)
+#: fetching a platform's key set gives up after this long (seconds)
+LTI_HTTP_TIMEOUT_SECONDS = env_float("LTI_HTTP_TIMEOUT_SECONDS", 10, minimum=0.1)
+#: LMS instructors (and teaching assistants) get the upload right
+LTI_INSTRUCTOR_CAN_UPLOAD = env_bool("LTI_INSTRUCTOR_CAN_UPLOAD", True)
+#: embed tokens of non-public videos: default and longest lifetime (seconds)
+EMBED_TOKEN_DEFAULT_SECONDS = env_int("EMBED_TOKEN_DEFAULT_SECONDS", 7 * 86400, minimum=60)
+EMBED_TOKEN_MAX_SECONDS = env_int("EMBED_TOKEN_MAX_SECONDS", 365 * 86400, minimum=60)
+if EMBED_TOKEN_DEFAULT_SECONDS > EMBED_TOKEN_MAX_SECONDS:
+    raise ImproperlyConfigured("EMBED_TOKEN_DEFAULT_SECONDS must be <= EMBED_TOKEN_MAX_SECONDS")
+#: the front end's video page, e.g. https://pod.univ.example/video/{id}: oEmbed answers
+#: for these URLs (and for the embed page's)
+FRONTEND_VIDEO_URL = env("FRONTEND_VIDEO_URL", "")
+if FRONTEND_VIDEO_URL and (
+    not FRONTEND_VIDEO_URL.startswith(("http://", "https://"))
+    or "{id}" not in FRONTEND_VIDEO_URL
+    or _bad_template(FRONTEND_VIDEO_URL, id="x")
+):
+    raise ImproperlyConfigured("FRONTEND_VIDEO_URL must be an http(s) URL with {id}")
+#: oEmbed's provider_name
+OEMBED_PROVIDER_NAME = env("OEMBED_PROVIDER_NAME", "Pod")

@@ -12,6 +12,7 @@ from ninja.openapi.views import openapi_json, openapi_view
 from api.core import admin_login
 from api.core.static_files import static_file
 from api.core.views import not_found, server_error
+from api.embed.views import embed_page, oembed
 from api.playback.views import media_file, media_file_tokened
 from api.uploads.views import TusUploadView
 from api.v1 import api
@@ -23,6 +24,8 @@ urlpatterns = [
     # tus 1.0.0 protocol endpoints (not Ninja: they stream request bodies)
     path("api/v1/uploads/", TusUploadView.as_view(), name="tus-create"),
     path("api/v1/uploads/<uuid:upload_id>", TusUploadView.as_view(), name="tus-upload"),
+    # oEmbed answers the bare JSON of its spec (oembed.com), not the envelope: docs/lms.md
+    path("api/v1/oembed", oembed, name="oembed"),
     path("api/v1/", api.urls),
     path("api/openapi.json", partial(openapi_json, api=api), name="openapi-json"),
     path("api/docs", partial(openapi_view, api=api), name="openapi-docs"),
@@ -38,6 +41,9 @@ urlpatterns = [
     path("accounts/shib/", include("api.accounts.shibboleth")),
     # Esup-Pod V4's video and download links: 301 to the new locations (docs/migration.md)
     path("", include("api.migration_v4.urls")),
+    # embedding and the LMS (LTI 1.3) tool: docs/lms.md
+    path("embed/<uuid:video_id>", embed_page, name="embed-page"),
+    path("lti/", include("api.lti.urls")),
 ]
 
 handler404 = not_found

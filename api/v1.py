@@ -35,8 +35,10 @@ from api.core.envelope import (
 from api.core.errors import PodError, RateLimited
 from api.editing import api as editing
 from api.editorial import api as editorial
+from api.embed.api import router as embed_router
 from api.encoding.api import router as encoding_router
 from api.live.api import router as live_router
+from api.lti.api import router as lti_router
 from api.pipeline.api import router as pipeline_router
 from api.playback.api import router as playback_router
 from api.social.api import router as social_router
@@ -167,3 +169,5 @@ api.add_router("/types", editorial.types_router, tags=["editorial"])
 api.add_router("/tags", editorial.tags_router, tags=["editorial"])
 api.add_router("/playlists", editorial.playlists_router, tags=["playlists"])
 api.add_router("/users", editorial.favorites_router, tags=["playlists"])
+api.add_router("/videos", embed_router, tags=["embed"])
+api.add_router("/lti", lti_router, tags=["lti"])

@@ -372,3 +372,15 @@ def access_group_add_members(*, group: AccessGroup, usernames: list[str]) -> Acc
 def access_group_remove_member(*, group: AccessGroup, user: User) -> None:
     """Remove ``user`` from the group (nothing happens if they were not a member)."""
     group.members.remove(user)
+
+
+@transaction.atomic
+def access_group_join(*, user: User, code_name: str, display_name: str) -> AccessGroup:
+    """Make ``user`` a member of the access group ``code_name`` (created with
+    ``display_name`` when missing; an existing group keeps its name); returns the group.
+    Other memberships are left as they are (LTI course contexts: ``api.lti``)."""
+    group, _ = AccessGroup.objects.get_or_create(
+        code_name=code_name[:150], defaults={"display_name": display_name[:250]}
+    )
+    group.members.add(user)
+    return group

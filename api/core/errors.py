@@ -209,6 +209,24 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "api_key_revoked": (401, "An API key its owner revoked."),
     "api_key_expired": (401, "An API key past its expires_at."),
+    "lti_invalid_token": (
+        401,
+        "LTI launch: the id_token is missing, malformed, expired, or its signature does not "
+        "verify with the platform's keys.",
+    ),
+    "lti_wrong_audience": (
+        401,
+        "LTI launch: the id_token's aud/azp name another client than this registration's.",
+    ),
+    "lti_invalid_nonce": (401, "LTI launch: the nonce is unknown or already used (a replay)."),
+    "lti_invalid_state": (
+        401,
+        "LTI launch: the state does not match the login's (cookie missing or another state).",
+    ),
+    "lti_invalid_code": (
+        401,
+        "POST /lti/session-token: the launch code is invalid, expired or already used.",
+    ),
     # 403
     "permission_denied": (
         403,
@@ -235,6 +253,22 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "local_auth_disabled": (403, "Password login or local accounts with USE_LOCAL_AUTH off."),
     "registration_disabled": (403, "Self-registration with REGISTRATION_ENABLED off."),
     "password_reset_disabled": (403, "Password reset by e-mail with PASSWORD_RESET_ENABLED off."),
+    "invalid_embed_token": (
+        403,
+        "An embed token that is unknown, expired, revoked or of another video.",
+    ),
+    "lti_unknown_platform": (
+        403,
+        "LTI login or launch from an issuer that is not registered (or is disabled).",
+    ),
+    "lti_unknown_deployment": (
+        403,
+        "LTI launch with a deployment id that is not one of the registration's.",
+    ),
+    "lti_invalid_deep_link": (
+        403,
+        "LTI deep linking: the picker's token is invalid, expired or already used.",
+    ),
     # 404
     "not_found": (404, "Unknown, or hidden from you (private videos answer 404, not 403)."),
     "upload_not_found": (404, "tus: no such upload, or not yours."),
@@ -289,6 +323,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "username_taken": (409, "Registering a user name another account has (any case)."),
     "already_active": (409, "An activation link used again: the account is active, log in."),
     "api_key_limit": (409, "Creating an API key past API_KEYS_MAX_PER_USER unrevoked keys."),
+    "lti_link_not_configured": (
+        409,
+        "LTI launch of a resource link that shows no video or playlist yet (no custom "
+        "parameter video=/playlist=, none remembered).",
+    ),
     # 410 to 416
     "gone": (410, "This resource is gone."),
     "upload_expired": (
@@ -329,6 +368,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "cut_out_of_range": (422, "A cut whose trim or removed segment ends past the source's end."),
     "cut_overlap": (422, "A cut whose removed segments overlap each other."),
     "cut_empty": (422, "A cut that leaves less than half a second of the video."),
+    "lti_invalid_message": (
+        422,
+        "LTI launch: a message without the claims LTI 1.3 requires, or of an unsupported type.",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (
@@ -349,6 +392,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "service account (local accounts still sign in).",
     ),
     "storage_unavailable": (503, "The media storage did not answer; retry later, nothing is lost."),
+    "oembed_format_unsupported": (501, "GET /oembed with a format other than json (oEmbed §2.2)."),
+    "lti_platform_unavailable": (
+        503,
+        "LTI launch: the platform's key set URL did not answer a JWK Set (in "
+        "LTI_HTTP_TIMEOUT_SECONDS); retry.",
+    ),
     "cas_unavailable": (
         503,
         "The CAS server did not answer the ticket validation (in CAS_TIMEOUT_SECONDS) or not "
