@@ -23,9 +23,8 @@ Clips (``--clips``, comma-separated; excerpts of ``--duration`` seconds):
   720p, 8.3 s);
 - ``phone``: a phone camera recording (``VID_20191220_170832.mp4``, 1080p, 1.6 s looped);
 - ``motion``: generated 1080p high motion: a fast swaying pan (up to ~25 px a frame) over
-  a fractal still, with a spinning, flying test pattern, shutter motion blur and film
-  grain (lavfi ``mandelbrot``, ``testsrc2``, ``tmix``, ``noise``), made once per work
-  folder;
+  a fractal still, with a spinning, flying test pattern and light film grain (lavfi
+  ``mandelbrot``, ``testsrc2``, ``noise``), made once per work folder;
 - ``slides``: generated 1080p slides: still pages of boxes and a test card that change
   every 3 s, with a moving pointer.
 
@@ -61,11 +60,12 @@ from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec, Extras
 from podv5_media.encode.command import (
     EncoderSettings,
     build_ffmpeg_command,
+    scale_filters,
     video_input_filters,
 )
 from podv5_media.encode.hls import measure_variant
 from podv5_media.encode.ladder import plan_encoding
-from podv5_media.encode.rate_control import rendition_crf
+from podv5_media.encode.rate_control import default_crf, rendition_crf
 from podv5_media.ffmpeg import find_ffmpeg
 from podv5_media.probe import probe
 
@@ -117,8 +117,8 @@ MOTION_GRAPH = (
     "[0:v]crop=w=1920:h=1080:x='480+450*sin(t*1.9)':y='270+250*cos(t*1.4)'[bg];"
     "[1:v]format=yuva420p,rotate=a='t*2.5':fillcolor=none:ow=480:oh=480[fg];"
     "[bg][fg]overlay=x='720+600*sin(t*3)':y='300+200*cos(t*2.3)',"
-    # a 1/50 s shutter (motion blur), then film grain
-    "tmix=frames=2,noise=alls=3:allf=t,format=yuv420p[v]"
+    # light film grain
+    "noise=alls=1:allf=t,format=yuv420p[v]"
 )
 
 
@@ -160,6 +160,8 @@ class RungResult:
     peak_kbps: float
     vmaf_mean: float
     vmaf_p5: float
+    #: VMAF of the source scaled to the rung and back, uncompressed (``--ceiling``)
+    ceiling: float | None = None
 
 
 def prepare_source(ffmpeg: str, clip: Clip, media: Path, duration: float, path: Path) -> None:
@@ -203,20 +205,37 @@ def encode(
 def vmaf(ffmpeg: str, source: Path, playlist: Path, plan, size, subsample: int, log: Path):
     """(mean, 5th percentile) VMAF of ``playlist`` upscaled to ``size`` vs ``source``."""
     width, height = size
-    threads = os.cpu_count() or 1
     graph = (
         f"[0:v]scale={width}:{height}:flags=bicubic,format=yuv420p,setpts=PTS-STARTPTS[dist];"
-        f"[1:v]{video_input_filters(plan)},setpts=PTS-STARTPTS[ref];"
-        f"[dist][ref]libvmaf=model=version={VMAF_MODEL}:n_threads={threads}:"
+        f"[1:v]{video_input_filters(plan)},setpts=PTS-STARTPTS[ref]"
+    )
+    return _libvmaf(ffmpeg, ["-i", str(playlist), "-i", str(source)], graph, subsample, log)
+
+
+def ceiling(ffmpeg: str, source: Path, plan, rendition, size, subsample: int, log: Path):
+    """(mean, 5th percentile) VMAF of the source scaled to ``rendition`` and back without
+    compression: the most any rate can give this rung (what its resolution leaves)."""
+    width, height = size
+    graph = (
+        f"[0:v]{video_input_filters(plan)},split[a][ref];"
+        f"[a]{scale_filters(rendition)},scale={width}:{height}:flags=bicubic,"
+        "format=yuv420p[dist]"
+    )
+    return _libvmaf(ffmpeg, ["-i", str(source)], graph, subsample, log)
+
+
+def _libvmaf(ffmpeg: str, inputs: list[str], graph: str, subsample: int, log: Path):
+    threads = os.cpu_count() or 1
+    graph += (
+        f";[dist][ref]libvmaf=model=version={VMAF_MODEL}:n_threads={threads}:"
         f"n_subsample={subsample}:log_fmt=json:log_path={log}"
     )
     subprocess.run(
         [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-         "-i", str(playlist), "-i", str(source), "-lavfi", graph, "-f", "null", "-"],
+         *inputs, "-lavfi", graph, "-f", "null", "-"],
         check=True,
     )  # fmt: skip
-    frames = [f["metrics"]["vmaf"] for f in json.loads(log.read_text())["frames"]]
-    frames.sort()
+    frames = sorted(f["metrics"]["vmaf"] for f in json.loads(log.read_text())["frames"])
     return sum(frames) / len(frames), frames[max(0, int(len(frames) * 0.05) - 1)]
 
 
@@ -224,8 +243,10 @@ def run_mode(ffmpeg, clip, source, size, mode, crfs, settings, args, work) -> li
     """Encode and measure one clip in one mode; the results are kept in the work folder
     and reused by a later run with the same clip, duration, mode, CRFs and preset."""
     key = f"{clip.name}-{args.duration:g}s-{mode}-{settings.preset}-{args.vmaf_subsample}"
-    if mode == "CappedCRF":
-        key += "-" + "_".join(f"{h}={c}" for h, c in sorted(crfs.items()))
+    key += "-ceiling" if args.ceiling and mode == "Fixed" else ""
+    if mode == "CappedCRF":  # the CRFs in force: the overrides, else the defaults
+        effective = {r.height: crfs.get(r.height, default_crf(r.height)) for r in DEFAULT_LADDER}
+        key += "-" + "_".join(f"{h}={c}" for h, c in sorted(effective.items()))
     cached = work / f"results-{key}.json"
     if cached.exists():
         return [RungResult(**r) for r in json.loads(cached.read_text())]
@@ -243,6 +264,10 @@ def run_mode(ffmpeg, clip, source, size, mode, crfs, settings, args, work) -> li
             args.vmaf_subsample,
             work / f"vmaf-{clip.name}-{mode}-{r.name}.json",
         )
+        top = None
+        if args.ceiling and mode == "Fixed":
+            top, _ = ceiling(ffmpeg, source, plan, r, size, args.vmaf_subsample,
+                             work / f"vmaf-{clip.name}-ceiling-{r.name}.json")  # fmt: skip
         rungs.append(
             RungResult(
                 name=r.name,
@@ -253,6 +278,7 @@ def run_mode(ffmpeg, clip, source, size, mode, crfs, settings, args, work) -> li
                 peak_kbps=v.peak_bandwidth / 1000,
                 vmaf_mean=mean,
                 vmaf_p5=p5,
+                ceiling=top,
             )
         )
     cached.write_text(json.dumps([r.__dict__ for r in rungs]))
@@ -274,6 +300,11 @@ def main() -> int:
     parser.add_argument("--media-dir", type=Path, default=Path("/work/shared/media"))
     parser.add_argument("--crf", help="CappedCRF per rung height, e.g. 1080=23,720=23")
     parser.add_argument("--vmaf-subsample", type=int, default=2)
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also the VMAF each rung's resolution allows (source scaled down and up)",
+    )
     parser.add_argument("--work", type=Path, help="work folder (sources are reused)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
@@ -312,7 +343,8 @@ def main() -> int:
             )
             print(f"\n== {name}: {clip.what}; {size[0]}x{size[1]}, {info.duration:.1f} s")
             print(f"{'mode':<10} {'rung':<6} {'crf':>4} {'bytes':>11} {'avg kbps':>9} "
-                  f"{'peak kbps':>9} {'VMAF':>6} {'p5':>6}")  # fmt: skip
+                  f"{'peak kbps':>9} {'VMAF':>6} {'p5':>6}"
+                  + (f" {'ceil':>6}" if args.ceiling else ""))  # fmt: skip
             results: dict[str, list[RungResult]] = {}
             for mode in MODES:
                 rungs = run_mode(ffmpeg, clip, source, size, mode, crfs, settings, args, work)
@@ -320,7 +352,9 @@ def main() -> int:
                     print(f"{mode:<10} {rung.name:<6} {rung.crf or '-':>4} "
                           f"{rung.size_bytes:>11,} {rung.average_kbps:>9.0f} "
                           f"{rung.peak_kbps:>9.0f} {rung.vmaf_mean:>6.2f} "
-                          f"{rung.vmaf_p5:>6.2f}", flush=True)  # fmt: skip
+                          f"{rung.vmaf_p5:>6.2f}"
+                          + (f" {rung.ceiling:>6.2f}" if rung.ceiling else ""),
+                          flush=True)  # fmt: skip
                 results[mode] = rungs
             fixed, crf = results["Fixed"], results["CappedCRF"]
             fixed_bytes = sum(r.size_bytes for r in fixed)

@@ -4,7 +4,7 @@ ffmpeg writes a master playlist, but its BANDWIDTH is derived from the configure
 average bit rate and its attributes vary across ffmpeg versions. We rewrite it with the
 ``m3u8`` package from what was actually produced, per variant:
 
-- ``BANDWIDTH``: the peak segment bit rate (bit/s), as RFC 8216 (§4.3.4.2, §4.1)
+- ``BANDWIDTH``: the peak segment bit rate (bit/s), as RFC 8216 (§4.3.4.2)
   defines it: the largest bit rate of any contiguous set of segments whose total
   duration is between 0.5 and 1.5 times the target duration (``peak_segment_bit_rate``;
   a short last segment is measured with its neighbour, not alone). Measured, never the

@@ -30,7 +30,7 @@ from .ladder import EncodePlan, PlannedRendition
 MAXRATE_FACTOR = 1.5
 BUFSIZE_FACTOR = 2.0
 #: x264 CRF by rung height (the tallest entry at most as tall as the rung applies)
-DEFAULT_CRFS: tuple[tuple[int, int], ...] = ((1080, 23), (720, 23), (480, 22), (0, 21))
+DEFAULT_CRFS: tuple[tuple[int, int], ...] = ((1080, 19), (720, 17), (480, 16), (0, 15))
 
 
 def default_crf(height: int) -> int:
