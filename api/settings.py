@@ -357,7 +357,7 @@ ENCODING_CHUNK_WORKERS = env_int("ENCODING_CHUNK_WORKERS", os.cpu_count() or 1, 
 #: CappedCRF (content-aware, per-title) or Fixed (the ladder's rates); any case
 _RATE_CONTROLS = {name.lower(): name for name in RATE_CONTROLS}
 ENCODING_RATE_CONTROL = _RATE_CONTROLS[
-    env_choice("ENCODING_RATE_CONTROL", "CappedCRF", tuple(_RATE_CONTROLS))
+    env_choice("ENCODING_RATE_CONTROL", "Fixed", tuple(_RATE_CONTROLS))
 ]
 #: Base URL the workers use to reach this API (callbacks)
 API_BASE_URL = env("API_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

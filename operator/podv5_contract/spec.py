@@ -126,7 +126,7 @@ class EncodingJobSpec(_Model):
             "(content-aware: constant quality, at most about the rung's `videoKbps` x1.5) "
             "or `Fixed` (the rung's `videoKbps` whatever the content).",
         ),
-    ] = "CappedCRF"
+    ] = "Fixed"
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
     edit: Annotated[
         EditSpec | None,

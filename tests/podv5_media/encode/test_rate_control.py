@@ -184,9 +184,11 @@ def test_slides_take_a_fraction_of_the_fixed_ladders_bytes(run_worker, slides_cl
     assert [r.name for r in crf.hls.renditions] == ["360p", "240p", "144p"]
     for content_aware, nominal in zip(crf.hls.renditions, fixed.hls.renditions, strict=True):
         assert content_aware.size_bytes < nominal.size_bytes, (content_aware, nominal)
-    # in all, under half the bytes
+    # in all, under two thirds of the bytes (the lowest rungs get a low CRF: players
+    # upscale them), the top rung under half
     total = sum(r.size_bytes for r in crf.hls.renditions)
-    assert total < sum(r.size_bytes for r in fixed.hls.renditions) / 2
+    assert total < sum(r.size_bytes for r in fixed.hls.renditions) * 2 / 3
+    assert crf.hls.renditions[0].size_bytes < fixed.hls.renditions[0].size_bytes / 2
     # Fixed, when chosen, still spends its rate on the very same slides
     top = fixed.hls.renditions[0]
     assert top.average_bandwidth > 0.5 * top.video_kbps * 1000
