@@ -34,6 +34,7 @@ from api.core.env import (
     env_pairs,
 )
 from api.core.http import TimeoutSession
+from podv5_contract.spec import RATE_CONTROLS
 from podv5_contract.storage import S3Config, StorageError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -354,6 +355,12 @@ if ENCODING_CHUNK_MAX > 64:
     raise ImproperlyConfigured(f"ENCODING_CHUNK_MAX={ENCODING_CHUNK_MAX}: at most 64")
 #: local backend: chunks of one job encoded at once (default: the CPU count)
 ENCODING_CHUNK_WORKERS = env_int("ENCODING_CHUNK_WORKERS", os.cpu_count() or 1, minimum=1)
+#: how the renditions' video rates are chosen (EncodingJob spec's rateControl):
+#: CappedCRF (content-aware, per-title) or Fixed (the ladder's rates); any case
+_RATE_CONTROLS = {name.lower(): name for name in RATE_CONTROLS}
+ENCODING_RATE_CONTROL = _RATE_CONTROLS[
+    env_choice("ENCODING_RATE_CONTROL", "Fixed", tuple(_RATE_CONTROLS))
+]
 #: Base URL the workers use to reach this API (callbacks)
 API_BASE_URL = env("API_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -65,6 +65,7 @@ def build_spec(
         output=storage.storage_uri(f"{video.storage_prefix}encodes/{job_id}/"),
         ladder=list(DEFAULT_LADDER),
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
+        rate_control=settings.ENCODING_RATE_CONTROL,
         callback_url=callback_url(),
         chunks=chunk_count(duration=duration, has_video=has_video, edit=edit),
         request_id=current_request_id(),  # the request that started it: into worker logs

@@ -32,6 +32,13 @@ REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:@+=/-]{1,128}$"
 REQUEST_ID_MAX_LENGTH = 128
 #: the most chunks a long video is split into (one pod each, plus one for the audio)
 MAX_CHUNKS = 64
+#: How each video rendition's bits are chosen (see ``podv5_media.encode.rate_control``):
+#: ``Fixed``: every title gets its rung's rate (capped VBR at ``videoKbps``);
+#: ``CappedCRF``: content-aware (per-title), constant quality (x264 CRF) under a cap
+#: derived from ``videoKbps``, so easy content (slides, screen captures) takes a fraction
+#: of the rate and hard content (high motion) up to the cap.
+RateControl = Literal["Fixed", "CappedCRF"]
+RATE_CONTROLS: tuple[str, ...] = ("Fixed", "CappedCRF")
 
 
 class _Model(BaseModel):
@@ -56,6 +63,15 @@ class Rendition(_Model):
     ]
     video_kbps: Annotated[int, Field(ge=50, le=100_000, description="Video bitrate in kbit/s.")]
     audio_kbps: Annotated[int, Field(ge=16, le=512, description="AAC bitrate in kbit/s.")]
+    crf: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=51,
+            description="x264 CRF of this rung under `rateControl: CappedCRF` (lower: "
+            "better, bigger); none: the default for its height. Ignored by `Fixed`.",
+        ),
+    ] = None
 
 
 class Extras(_Model):
@@ -103,6 +119,14 @@ class EncodingJobSpec(_Model):
     segment_duration: Annotated[
         float, Field(ge=1, le=10, description="HLS segment duration in seconds.")
     ] = 4.0
+    rate_control: Annotated[
+        RateControl,
+        Field(
+            description="How each rendition's video rate is chosen: `CappedCRF` "
+            "(content-aware: constant quality, at most about the rung's `videoKbps` x1.5) "
+            "or `Fixed` (the rung's `videoKbps` whatever the content).",
+        ),
+    ] = "Fixed"
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
     edit: Annotated[
         EditSpec | None,

@@ -89,12 +89,23 @@ def test_migrate_creates_the_embedded_defaults_folders(tmp_path):
         ("PUBLIC_BASE_URL", "https://pod.example.org/api", "without path or query"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT must be 'text' or 'json', got 'xml'"),
         ("SECURE_SSL_REDIRECT", "maybe", "SECURE_SSL_REDIRECT must be a boolean"),
+        ("ENCODING_RATE_CONTROL", "crf", "ENCODING_RATE_CONTROL must be 'fixed' or 'cappedcrf'"),
     ],
 )
 def test_a_bad_value_is_a_startup_error_naming_the_variable(tmp_path, name, value, message):
     result = load_settings(tmp_path, DEBUG="1", **{name: value})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, "Fixed"), ("cappedcrf", "CappedCRF"), ("FIXED", "Fixed")]
+)
+def test_rate_control_takes_the_spec_spelling_in_any_case(tmp_path, value, expected):
+    env = {"ENCODING_RATE_CONTROL": value} if value else {}
+    result = load_settings(tmp_path, "print(s.ENCODING_RATE_CONTROL)", DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_trusting_a_proxy_believes_its_forwarded_proto(tmp_path):

@@ -49,11 +49,11 @@ from .command import (
     audio_filters,
     hls_muxer_args,
     scale_filters,
-    video_bitrate_args,
     video_encoder_args,
     video_input_filters,
 )
 from .ladder import AUDIO_GROUP, EncodePlan
+from .rate_control import video_rate_args
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ def build_chunk_command(
     )
     cmd += encoder
     for i, rendition in enumerate(renditions):
-        cmd += video_bitrate_args(rendition, stream=i)
+        cmd += video_rate_args(plan, rendition, stream=i)
     muxer = hls_muxer_args(video, out)
     # the muxer cuts where a keyframe is at least k * hls_time after the chunk's first
     # frame; keyframes fall on (first segment + k) * D, up to one frame less after it

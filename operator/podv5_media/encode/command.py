@@ -23,8 +23,9 @@ every output of the plan::
 - keyframes: forced by time on every segment boundary (``-force_key_frames
   expr:gte(t,n_forced*D)``), no scene-cut keyframes (``-sc_threshold 0``), closed GOPs,
   IDR frames, so every rendition's segments start on the same instants;
-- video: H.264 High, yuv420p 8-bit, capped VBR (``-b:v`` from the ladder, ``-maxrate``
-  1.5x, ``-bufsize`` 2x); audio: AAC-LC stereo 48 kHz;
+- video: H.264 High, yuv420p 8-bit, each rendition's rate by the plan's rate control
+  (``rate_control.py``: ``Fixed`` capped VBR at the rung's rate, or ``CappedCRF``
+  content-aware constant quality under a cap); audio: AAC-LC stereo 48 kHz;
 - HLS: fMP4 segments, VOD playlists with ``EXT-X-INDEPENDENT-SEGMENTS``, named variants
   (``-var_stream_map``), a master playlist (rewritten afterwards, see ``hls.py``).
 
@@ -41,10 +42,9 @@ from pathlib import Path
 from . import layout
 from .edit import EditPlan, edit_graph
 from .ladder import AUDIO_GROUP, EncodePlan, PlannedRendition
+from .rate_control import video_rate_args
 
 AUDIO_SAMPLE_RATE = 48_000
-MAXRATE_FACTOR = 1.5
-BUFSIZE_FACTOR = 2.0
 JPEG_QUALITY = 3  # mjpeg -q:v, 2 (best) .. 31
 
 
@@ -138,7 +138,7 @@ def build_ffmpeg_command(
     if plan.has_video:
         cmd += video_encoder_args(plan, settings)
         for i, rendition in enumerate(renditions):
-            cmd += video_bitrate_args(rendition, stream=i)
+            cmd += video_rate_args(plan, rendition, stream=i)
     if audio_labels:
         cmd += ["-c:a", "aac", "-ac", "2", "-ar", str(AUDIO_SAMPLE_RATE)]
         rates = [t.kbps for t in plan.audio] or [r.audio_kbps for r in renditions]
@@ -222,16 +222,6 @@ def video_encoder_args(plan: EncodePlan, settings: EncoderSettings) -> list[str]
     if settings.threads:
         args += ["-threads", str(settings.threads)]
     return args
-
-
-def video_bitrate_args(rendition: PlannedRendition, *, stream: int) -> list[str]:
-    """Capped VBR for output video stream ``stream``."""
-    kbps = rendition.video_kbps or 0
-    return [
-        f"-b:v:{stream}", f"{kbps}k",
-        f"-maxrate:v:{stream}", f"{round(kbps * MAXRATE_FACTOR)}k",
-        f"-bufsize:v:{stream}", f"{round(kbps * BUFSIZE_FACTOR)}k",
-    ]  # fmt: skip
 
 
 def hls_muxer_args(plan: EncodePlan, out: Path) -> list[str]:

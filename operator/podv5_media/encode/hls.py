@@ -4,8 +4,12 @@ ffmpeg writes a master playlist, but its BANDWIDTH is derived from the configure
 average bit rate and its attributes vary across ffmpeg versions. We rewrite it with the
 ``m3u8`` package from what was actually produced, per variant:
 
-- ``BANDWIDTH``: peak segment bit rate (bit/s), as RFC 8216 defines it: the largest
-  ``segment bytes * 8 / EXTINF duration``;
+- ``BANDWIDTH``: the peak segment bit rate (bit/s), as RFC 8216 (§4.3.4.2)
+  defines it: the largest bit rate of any contiguous set of segments whose total
+  duration is between 0.5 and 1.5 times the target duration (``peak_segment_bit_rate``;
+  a short last segment is measured with its neighbour, not alone). Measured, never the
+  ladder's nominal rate: under content-aware rate control (``rate_control.py``) a
+  rendition's real rate is anywhere below its cap;
 - ``AVERAGE-BANDWIDTH``: all segment bytes * 8 / total duration;
 - ``RESOLUTION`` (video), ``FRAME-RATE`` (video), ``CODECS`` (RFC 6381): ``avc1.PPCCLL``
   read from the ``avcC`` box of the variant's init segment, ``mp4a.40.2`` for AAC-LC.
@@ -91,16 +95,11 @@ def _measure(out_dir: Path, name: str) -> _Measured:
     folder = path.parent
     init_uri = segments[0].init_section.uri if segments[0].init_section else None
     init = (folder / init_uri).read_bytes() if init_uri else None
-    duration = 0.0
-    media_bytes = 0
-    peak = 0.0
-    for segment in segments:
-        size = (folder / segment.uri).stat().st_size
-        seg_duration = float(segment.duration or 0)
-        duration += seg_duration
-        media_bytes += size
-        if seg_duration > 0:
-            peak = max(peak, size * 8 / seg_duration)
+    sized = [(float(s.duration or 0), (folder / s.uri).stat().st_size) for s in segments]
+    duration = sum(d for d, _ in sized)
+    media_bytes = sum(size for _, size in sized)
+    target = playlist.target_duration or max(d for d, _ in sized)
+    peak = peak_segment_bit_rate(sized, target)
     return _Measured(
         playlist=rel,
         init=init,
@@ -149,6 +148,28 @@ def measure_audio(out_dir: Path, track: PlannedAudio) -> AudioStats:
         codecs=AAC_LC_CODEC,
         segment_count=m.segment_count,
     )
+
+
+def peak_segment_bit_rate(segments: list[tuple[float, int]], target_duration: float) -> float:
+    """RFC 8216's peak segment bit rate (bit/s) of ``segments`` (``(seconds, bytes)`` in
+    playlist order): the largest ``sum(bytes) * 8 / sum(seconds)`` over the contiguous sets
+    lasting 0.5 to 1.5 times ``target_duration`` (``EXT-X-TARGETDURATION``). A playlist
+    with no such set (shorter than half the target in all) gets its whole-length rate."""
+    low, high = 0.5 * target_duration, 1.5 * target_duration
+    peak = 0.0
+    for first in range(len(segments)):
+        seconds, size = 0.0, 0
+        for duration, nbytes in segments[first:]:
+            seconds += duration
+            size += nbytes
+            if seconds > high + 1e-6:
+                break
+            if seconds >= low - 1e-6 and seconds > 0:
+                peak = max(peak, size * 8 / seconds)
+    if peak == 0.0:
+        seconds = sum(d for d, _ in segments)
+        peak = sum(b for _, b in segments) * 8 / seconds if seconds > 0 else 0.0
+    return peak
 
 
 def avc_codec_string(init_segment: bytes) -> str:

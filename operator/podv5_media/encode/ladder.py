@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from podv5_contract.spec import EncodingJobSpec, Rendition
+from podv5_contract.spec import EncodingJobSpec, RateControl, Rendition
 from podv5_media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
 
 from .storyboard import StoryboardPlan, plan_storyboard
@@ -66,13 +66,15 @@ DESCRIBES_VIDEO = "public.accessibility.describes-video"
 @dataclass(frozen=True)
 class PlannedRendition:
     """One HLS variant to make; ``width``/``height``/``video_kbps`` are None for audio only,
-    ``audio_kbps`` is None without audio."""
+    ``audio_kbps`` is None without audio; ``crf``: the rung's x264 CRF when the spec gives
+    one (``CappedCRF`` rate control; else ``rate_control.default_crf``)."""
 
     name: str
     width: int | None
     height: int | None
     video_kbps: int | None
     audio_kbps: int | None
+    crf: int | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class EncodePlan:
     audio: tuple[PlannedAudio, ...] = ()
     #: ``"pq"``/``"hlg"``: the HDR source is tone-mapped to SDR BT.709
     tone_map: str | None = None
+    #: how the video rates are chosen (``EncodingJobSpec.rate_control``, see rate_control.py)
+    rate_control: RateControl = "Fixed"
 
     @property
     def has_video(self) -> bool:
@@ -182,6 +186,7 @@ def plan_encoding(info: MediaInfo, spec: EncodingJobSpec) -> EncodePlan:
         mp4_rendition=pick_mp4_rendition(renditions) if extras.mp4 else None,
         audio=audio_renditions,
         tone_map=video.hdr,
+        rate_control=spec.rate_control,
     )
 
 
@@ -248,6 +253,7 @@ def plan_video_ladder(
                 max(MIN_VIDEO_KBPS, round(reference.video_kbps * ratio)),
                 reference.audio_kbps,
                 with_audio,
+                reference.crf,
             )
         )
     for rung in kept:
@@ -259,6 +265,7 @@ def plan_video_ladder(
                 rung.video_kbps,
                 rung.audio_kbps,
                 with_audio,
+                rung.crf,
             )
         )
     return tuple(planned)
@@ -286,7 +293,13 @@ def pick_mp4_rendition(renditions: Sequence[PlannedRendition]) -> str:
 
 
 def _rendition(
-    name: str, height: int, aspect: Fraction, video_kbps: int, audio_kbps: int, with_audio: bool
+    name: str,
+    height: int,
+    aspect: Fraction,
+    video_kbps: int,
+    audio_kbps: int,
+    with_audio: bool,
+    crf: int | None = None,
 ) -> PlannedRendition:
     width = max(2, 2 * round(height * aspect / 2))
     return PlannedRendition(
@@ -295,6 +308,7 @@ def _rendition(
         height=height,
         video_kbps=video_kbps,
         audio_kbps=audio_kbps if with_audio else None,
+        crf=crf,
     )
 
 
