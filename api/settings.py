@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "api.editing",
     "api.migration_v4",
     "api.apikeys",
+    "api.retention",
 ]
 
 MIDDLEWARE = [
@@ -503,6 +504,50 @@ LIVE_INGEST_HOST = env("LIVE_INGEST_HOST", "127.0.0.1")
 LIVE_SCHEDULER = env_bool("LIVE_SCHEDULER", True)
 #: how often the in-server live scheduler ticks, seconds
 LIVE_SCHEDULER_SECONDS = env_float("LIVE_SCHEDULER_SECONDS", 5, minimum=0)
+
+# --- Retention (Esup-Pod's obsolescence) and feeds (issue 11; docs/retention.md) ------
+#: years a video is kept after its creation (Esup-Pod's DEFAULT_YEAR_DATE_DELETE)
+RETENTION_YEARS = env_int("RETENTION_YEARS", 2, minimum=1)
+#: longer retention for owners of some affiliations: ``faculty:3,staff:3`` (Esup-Pod's
+#: ACCOMMODATION_YEARS); the longer of this and RETENTION_YEARS applies
+RETENTION_AFFILIATION_YEARS = env_number_map("RETENTION_AFFILIATION_YEARS", minimum=1)
+if not all(years.is_integer() for years in RETENTION_AFFILIATION_YEARS.values()):
+    raise ImproperlyConfigured("RETENTION_AFFILIATION_YEARS: years must be whole numbers")
+RETENTION_AFFILIATION_YEARS = {k: int(v) for k, v in RETENTION_AFFILIATION_YEARS.items()}
+#: warnings e-mailed to the owners this many days before the deletion date (each once)
+RETENTION_WARNING_DAYS = env_list("RETENTION_WARNING_DAYS", "60,30,7")
+if not all(days.isdigit() and int(days) > 0 for days in RETENTION_WARNING_DAYS):
+    raise ImproperlyConfigured(
+        f"RETENTION_WARNING_DAYS must be positive integers, got {RETENTION_WARNING_DAYS!r}"
+    )
+RETENTION_WARNING_DAYS = sorted({int(days) for days in RETENTION_WARNING_DAYS}, reverse=True)
+#: days an archived video (unpublished at its deletion date) is kept before it is deleted
+RETENTION_ARCHIVE_DAYS = env_int("RETENTION_ARCHIVE_DAYS", 365, minimum=0)
+#: owners may move a deletion date at most this many years after today (staff: any date)
+RETENTION_EXTEND_MAX_YEARS = env_int("RETENTION_EXTEND_MAX_YEARS", 5, minimum=1)
+#: the front end's page of a video, ``{id}`` replaced, linked from the warnings (empty:
+#: the warnings give the API's extend endpoint)
+RETENTION_VIDEO_URL = env("RETENTION_VIDEO_URL", "")
+#: run ``retention_tick`` inside the API process (else cron: ``manage.py retention_tick``)
+RETENTION_SCHEDULER = env_bool("RETENTION_SCHEDULER", True)
+#: how often the in-server retention scheduler ticks, seconds
+RETENTION_SCHEDULER_SECONDS = env_float("RETENTION_SCHEDULER_SECONDS", 3600, minimum=1)
+#: RSS/podcast feeds: at most this many videos, newest first
+FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 50, minimum=1)
+#: Dublin Core ``publisher`` of every video, and the feeds' copyright/author fallback
+DUBLIN_CORE_PUBLISHER = env("DUBLIN_CORE_PUBLISHER", "Pod")
+
+# --- Outgoing e-mail (Django's SMTP backend; retention warnings) ----------------------
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+#: seconds to wait for the SMTP server
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "pod@localhost")
 
 # --- External identity providers (issue 5, docs/api.md "OIDC") -----------------------
 #: OpenID Connect login (mozilla-django-oidc): /oidc/authenticate/ → the provider →
