@@ -329,6 +329,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "cut_out_of_range": (422, "A cut whose trim or removed segment ends past the source's end."),
     "cut_overlap": (422, "A cut whose removed segments overlap each other."),
     "cut_empty": (422, "A cut that leaves less than half a second of the video."),
+    "retention_limit_exceeded": (
+        422,
+        "An owner's new deletion date past the policy's latest (RETENTION_EXTEND_MAX_YEARS).",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (

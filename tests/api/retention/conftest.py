@@ -32,7 +32,9 @@ class Inbox:
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m, rcpts in zip(self.messages, self.recipients) if address in rcpts]
+        return [
+            m for m, rcpts in zip(self.messages, self.recipients, strict=True) if address in rcpts
+        ]
 
     def clear(self) -> None:
         self.messages.clear()
