@@ -3,7 +3,7 @@ bounds for owners, any date for staff, and who may call them."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
