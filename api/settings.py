@@ -525,9 +525,9 @@ RETENTION_WARNING_DAYS = sorted({int(days) for days in RETENTION_WARNING_DAYS}, 
 RETENTION_ARCHIVE_DAYS = env_int("RETENTION_ARCHIVE_DAYS", 365, minimum=0)
 #: owners may move a deletion date at most this many years after today (staff: any date)
 RETENTION_EXTEND_MAX_YEARS = env_int("RETENTION_EXTEND_MAX_YEARS", 5, minimum=1)
-#: the front end's page of a video, ``{id}`` replaced, linked from the warnings (empty:
-#: the warnings give the API's extend endpoint)
-RETENTION_VIDEO_URL = env("RETENTION_VIDEO_URL", "")
+#: the front end's page of a video, ``{id}`` replaced (``https://pod.example/video/{id}/``):
+#: linked from the warnings, the feeds and Dublin Core (empty: the API's URL of the video)
+VIDEO_PAGE_URL = env("VIDEO_PAGE_URL", "")
 #: run ``retention_tick`` inside the API process (else cron: ``manage.py retention_tick``)
 RETENTION_SCHEDULER = env_bool("RETENTION_SCHEDULER", True)
 #: how often the in-server retention scheduler ticks, seconds

@@ -36,6 +36,7 @@ from api.core.errors import PodError, RateLimited
 from api.editing import api as editing
 from api.editorial import api as editorial
 from api.encoding.api import router as encoding_router
+from api.feeds.api import router as feeds_router
 from api.live.api import router as live_router
 from api.pipeline.api import router as pipeline_router
 from api.playback.api import router as playback_router
@@ -159,6 +160,7 @@ api.add_router("/videos", editing.videos_router, tags=["editing"])
 api.add_router("/videos", pipeline_router, tags=["encoding"])
 api.add_router("/videos", encoding_router, tags=["encoding"])
 api.add_router("/videos", retention_router, tags=["retention"])
+api.add_router("/videos", feeds_router, tags=["feeds"])
 api.add_router("/dressings", editing.dressings_router, tags=["editing"])
 api.add_router("/internal", callbacks_router, tags=["internal"])
 api.add_router("/live", live_router, tags=["live"])

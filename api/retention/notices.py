@@ -29,8 +29,8 @@ def extend_url(video_id: str) -> str:
 
 
 def video_page_url(video_id: str) -> str | None:
-    """The front end's page of the video (``RETENTION_VIDEO_URL``), if configured."""
-    template = settings.RETENTION_VIDEO_URL
+    """The front end's page of the video (``VIDEO_PAGE_URL``), if configured."""
+    template = settings.VIDEO_PAGE_URL
     return template.replace("{id}", video_id) if template else None
 
 

@@ -70,7 +70,7 @@ def policy_settings(settings):
     settings.RETENTION_ARCHIVE_DAYS = 30
     settings.RETENTION_EXTEND_MAX_YEARS = 5
     settings.PUBLIC_BASE_URL = "https://pod.univ.example"
-    settings.RETENTION_VIDEO_URL = ""
+    settings.VIDEO_PAGE_URL = ""
     return settings
 
 

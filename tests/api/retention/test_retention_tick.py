@@ -79,7 +79,7 @@ def test_each_threshold_is_warned_once(smtp, videos):
 
 
 def test_the_page_link_when_a_front_end_is_configured(smtp, videos, settings):
-    settings.RETENTION_VIDEO_URL = "https://pod.univ.example/video/{id}/"
+    settings.VIDEO_PAGE_URL = "https://pod.univ.example/video/{id}/"
     soon, _, _ = videos
     retention_tick(now=noon(2030, 2, 20))
     body = smtp.to("alice@example.org")[0].get_content()
