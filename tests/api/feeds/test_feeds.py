@@ -29,15 +29,16 @@ def channel_videos(transactional_db, feed_video, user, other_user):
     user.save()
     channel = make_channel([user], title="Physics")
     elsewhere = make_channel([user], title="Chemistry")
+    in_channel = {"channels": [channel]}
     videos = {
-        "old": feed_video(user, title="Optics", day=1, channels=[channel], tags=["light"]),
-        "new": feed_video(user, title="Waves", day=3, channels=[channel], duration=3725.4),
-        "mid": feed_video(other_user, title="Heat", day=2, channels=[channel]),
-        "private": feed_video(user, title="Secret", day=4, channels=[channel], visibility="private"),
-        "unlisted": feed_video(user, title="Hidden", day=5, channels=[channel], visibility="unlisted"),
-        "draft": feed_video(user, title="Draft", day=6, channels=[channel], is_draft=True),
+        "old": feed_video(user, title="Optics", day=1, tags=["light"], **in_channel),
+        "new": feed_video(user, title="Waves", day=3, duration=3725.4, **in_channel),
+        "mid": feed_video(other_user, title="Heat", day=2, **in_channel),
+        "private": feed_video(user, title="Secret", day=4, visibility="private", **in_channel),
+        "unlisted": feed_video(user, title="Hidden", day=5, visibility="unlisted", **in_channel),
+        "draft": feed_video(user, title="Draft", day=6, is_draft=True, **in_channel),
         "other": feed_video(user, title="Acids", day=7, channels=[elsewhere]),
-    }  # fmt: skip
+    }
     return channel, videos
 
 
