@@ -5,12 +5,14 @@
   ``RETENTION_AFFILIATION_YEARS`` (Esup-Pod's ``ACCOMMODATION_YEARS``);
 - owners may move the date up to ``RETENTION_EXTEND_MAX_YEARS`` years after today;
   extending without a date gives the same years as a new video, within that bound;
+- a row made late (a video imported in bulk with an old creation date) never gets a
+  date before its first warning: ``max(RETENTION_WARNING_DAYS)`` days from today at least;
 - dates are calendar days in ``TIME_ZONE`` (29 February plus one year is 28 February).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,6 +41,13 @@ def initial_deletion_date(*, created_at: datetime, affiliation: str) -> date:
     """The deletion date of a video created at ``created_at`` by an owner of
     ``affiliation``."""
     return add_years(local_day(created_at), retention_years(affiliation))
+
+
+def earliest_new_date(*, today: date) -> date:
+    """The earliest deletion date a video gets when its row is made: far enough for
+    every warning (``max(RETENTION_WARNING_DAYS)`` days from today), so that no video is
+    archived without its owners having been warned."""
+    return today + timedelta(days=max(settings.RETENTION_WARNING_DAYS, default=0))
 
 
 def extend_max_date(*, today: date) -> date:

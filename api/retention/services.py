@@ -27,6 +27,7 @@ from api.retention.models import RetentionNotice, RetentionState, VideoRetention
 from api.retention.notices import DigestItem, digest_body, digest_subject
 from api.retention.policy import (
     default_extension,
+    earliest_new_date,
     extend_max_date,
     initial_deletion_date,
     local_day,
@@ -37,15 +38,22 @@ from api.videos.services import video_unpublish
 logger = logging.getLogger(__name__)
 
 
-def retention_init(*, video: Video) -> VideoRetention:
-    """The video's retention row, made with the policy's date when it has none
-    (``api.retention.policy.initial_deletion_date``)."""
+def retention_init(
+    *, video: Video, deletion_date: date | None = None, now: datetime | None = None
+) -> VideoRetention:
+    """The video's retention row, made when it has none: with ``deletion_date`` (an
+    importer's, e.g. Esup-Pod V4's ``date_delete``), else the policy's date from its
+    creation (``api.retention.policy.initial_deletion_date``). Never earlier than the
+    first warning from today (``api.retention.policy.earliest_new_date``): a video that
+    gets its row late (imported in bulk, made before this app) is warned before it goes."""
     existing = VideoRetention.objects.filter(video=video).first()
     if existing is not None:
         return existing
-    deletion_date = initial_deletion_date(
-        created_at=video.created_at or timezone.now(), affiliation=video.owner.affiliation
-    )
+    if deletion_date is None:
+        deletion_date = initial_deletion_date(
+            created_at=video.created_at or timezone.now(), affiliation=video.owner.affiliation
+        )
+    deletion_date = max(deletion_date, earliest_new_date(today=local_day(now or timezone.now())))
     try:
         with transaction.atomic():
             return VideoRetention.objects.create(video=video, deletion_date=deletion_date)
@@ -252,7 +260,7 @@ def retention_tick(*, now: datetime | None = None, dry_run: bool = False) -> dic
         return result
 
     for video in missing:
-        retention_init(video=video)
+        retention_init(video=video, now=now)
         result["initialised"].append(str(video.pk))
     for row, stage in selectors.retention_due_warnings(today=today):
         if _queue_warning(row, stage):

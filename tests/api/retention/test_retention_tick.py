@@ -166,9 +166,21 @@ def test_extending_an_archived_video_brings_it_back_as_a_draft(videos, user):
 def test_videos_without_a_row_get_one(policy_settings, user):
     video = make_video(user)
     VideoRetention.objects.filter(video=video).delete()
-    result = retention_tick(now=noon(2030, 1, 1))
+    result = retention_tick(now=noon(2020, 1, 1))
     assert result["initialised"] == [str(video.id)]
     assert VideoRetention.objects.filter(video=video).exists()
+
+
+def test_an_old_video_imported_in_bulk_is_warned_before_it_goes(smtp, policy_settings, user):
+    video = make_video(user, title="From V4")  # a bulk import: no row, an old creation date
+    VideoRetention.objects.filter(video=video).delete()
+    Video.objects.filter(pk=video.pk).update(created_at=noon(2012, 9, 1))
+    result = retention_tick(now=noon(2030, 1, 1))
+    assert result["initialised"] == [str(video.id)] and result["archived"] == []
+    row = VideoRetention.objects.get(video=video)
+    assert row.deletion_date == date(2030, 3, 2)  # the first warning's 60 days from today
+    assert result["warned"] == [str(video.id)]
+    assert "From V4" in smtp.to("alice@example.org")[0].get_content()
 
 
 def test_command_dry_run_changes_nothing(smtp, videos):
