@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "api.apikeys",
     "api.embed",
     "api.lti",
+    "api.retention",
 ]
 
 MIDDLEWARE = [
@@ -512,6 +513,38 @@ LIVE_INGEST_HOST = env("LIVE_INGEST_HOST", "127.0.0.1")
 LIVE_SCHEDULER = env_bool("LIVE_SCHEDULER", True)
 #: how often the in-server live scheduler ticks, seconds
 LIVE_SCHEDULER_SECONDS = env_float("LIVE_SCHEDULER_SECONDS", 5, minimum=0)
+
+# --- Retention (Esup-Pod's obsolescence) and feeds (issue 11; docs/retention.md) ------
+#: years a video is kept after its creation (Esup-Pod's DEFAULT_YEAR_DATE_DELETE)
+RETENTION_YEARS = env_int("RETENTION_YEARS", 2, minimum=1)
+#: longer retention for owners of some affiliations: ``faculty:3,staff:3`` (Esup-Pod's
+#: ACCOMMODATION_YEARS); the longer of this and RETENTION_YEARS applies
+RETENTION_AFFILIATION_YEARS = env_number_map("RETENTION_AFFILIATION_YEARS", minimum=1)
+if not all(years.is_integer() for years in RETENTION_AFFILIATION_YEARS.values()):
+    raise ImproperlyConfigured("RETENTION_AFFILIATION_YEARS: years must be whole numbers")
+RETENTION_AFFILIATION_YEARS = {k: int(v) for k, v in RETENTION_AFFILIATION_YEARS.items()}
+#: warnings e-mailed to the owners this many days before the deletion date (each once)
+RETENTION_WARNING_DAYS = env_list("RETENTION_WARNING_DAYS", "60,30,7")
+if not all(days.isdigit() and int(days) > 0 for days in RETENTION_WARNING_DAYS):
+    raise ImproperlyConfigured(
+        f"RETENTION_WARNING_DAYS must be positive integers, got {RETENTION_WARNING_DAYS!r}"
+    )
+RETENTION_WARNING_DAYS = sorted({int(days) for days in RETENTION_WARNING_DAYS}, reverse=True)
+#: days an archived video (unpublished at its deletion date) is kept before it is deleted
+RETENTION_ARCHIVE_DAYS = env_int("RETENTION_ARCHIVE_DAYS", 365, minimum=0)
+#: owners may move a deletion date at most this many years after today (staff: any date)
+RETENTION_EXTEND_MAX_YEARS = env_int("RETENTION_EXTEND_MAX_YEARS", 5, minimum=1)
+#: the front end's page of a video, ``{id}`` replaced (``https://pod.example/video/{id}/``):
+#: linked from the warnings, the feeds and Dublin Core (empty: the API's URL of the video)
+VIDEO_PAGE_URL = env("VIDEO_PAGE_URL", "")
+#: run ``retention_tick`` inside the API process (else cron: ``manage.py retention_tick``)
+RETENTION_SCHEDULER = env_bool("RETENTION_SCHEDULER", True)
+#: how often the in-server retention scheduler ticks, seconds
+RETENTION_SCHEDULER_SECONDS = env_float("RETENTION_SCHEDULER_SECONDS", 3600, minimum=1)
+#: RSS/podcast feeds: at most this many videos, newest first
+FEED_MAX_ITEMS = env_int("FEED_MAX_ITEMS", 50, minimum=1)
+#: Dublin Core ``publisher`` of every video, and the feeds' copyright/author fallback
+DUBLIN_CORE_PUBLISHER = env("DUBLIN_CORE_PUBLISHER", "Pod")
 
 # --- External identity providers (issue 5, docs/api.md "OIDC") -----------------------
 #: OpenID Connect login (mozilla-django-oidc): /oidc/authenticate/ → the provider →

@@ -34,6 +34,8 @@ urlpatterns = [
     path("media/t/<str:token>/<path:path>", media_file_tokened, name="media-token"),
     path("media/<path:path>", media_file, name="media"),
     path("admin/", admin.site.urls),
+    # RSS 2.0 / podcast feeds of channels and playlists (docs/editorial.md)
+    path("feeds/", include("api.feeds.urls")),
     # OpenID Connect login (404 unless OIDC_ENABLED): docs/api.md
     path("oidc/", include("api.accounts.oidc")),
     # CAS and Shibboleth sign-in (404 unless USE_CAS / USE_SHIB): docs/auth.md

@@ -37,10 +37,12 @@ from api.editing import api as editing
 from api.editorial import api as editorial
 from api.embed.api import router as embed_router
 from api.encoding.api import router as encoding_router
+from api.feeds.api import router as feeds_router
 from api.live.api import router as live_router
 from api.lti.api import router as lti_router
 from api.pipeline.api import router as pipeline_router
 from api.playback.api import router as playback_router
+from api.retention.api import router as retention_router
 from api.social.api import router as social_router
 from api.videos.api import catalog_router
 from api.videos.api import router as videos_router
@@ -159,6 +161,8 @@ api.add_router("/videos", captions_router, tags=["captions"])
 api.add_router("/videos", editing.videos_router, tags=["editing"])
 api.add_router("/videos", pipeline_router, tags=["encoding"])
 api.add_router("/videos", encoding_router, tags=["encoding"])
+api.add_router("/videos", retention_router, tags=["retention"])
+api.add_router("/videos", feeds_router, tags=["feeds"])
 api.add_router("/dressings", editing.dressings_router, tags=["editing"])
 api.add_router("/internal", callbacks_router, tags=["internal"])
 api.add_router("/live", live_router, tags=["live"])

@@ -24,3 +24,6 @@ RATE_LIMITS: dict[str, str] = {}
 
 # The in-server live scheduler off by default; its test turns it on.
 LIVE_SCHEDULER = False
+
+# The in-server retention scheduler off by default; its test turns it on.
+RETENTION_SCHEDULER = False

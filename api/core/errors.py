@@ -372,6 +372,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         422,
         "LTI launch: a message without the claims LTI 1.3 requires, or of an unsupported type.",
     ),
+    "retention_limit_exceeded": (
+        422,
+        "An owner's new deletion date past the policy's latest (RETENTION_EXTEND_MAX_YEARS).",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (

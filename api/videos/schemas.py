@@ -3,7 +3,7 @@ from the request's user and the video's latest encoding job."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -163,6 +163,14 @@ class RenditionOut(Schema):
     codecs: str
 
 
+class RetentionBriefOut(Schema):
+    """When the video leaves publication (``api.retention``, docs/retention.md)."""
+
+    deletion_date: date = Field(description="the day the video is archived (unpublished)")
+    purge_date: date = Field(description="the day an archived video is deleted with its files")
+    state: str = Field(description="active, or archived (unpublished)")
+
+
 class VideoOut(Schema):
     id: UUID
     title: str
@@ -189,8 +197,21 @@ class VideoOut(Schema):
     views: int = Field(description="views counted (one per viewer per 30 min)")
     likes: int
     dislikes: int
+    retention: RetentionBriefOut | None = Field(
+        description="deletion date and archive state; for those who may edit the video"
+    )
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_retention(obj: Video, context):
+        request = context["request"]
+        if not can_edit(getattr(request, "auth", None) or request.user, obj):
+            return None
+        try:  # the row api.retention keeps (reverse one-to-one, select_related)
+            return obj.retention
+        except ObjectDoesNotExist:
+            return None
 
     @staticmethod
     def resolve_views(obj: Video):

@@ -117,7 +117,7 @@ def _for_output(qs: QuerySet[Video], user) -> QuerySet[Video]:
     """Everything ``VideoOut`` needs, in a constant number of queries; ``user_can_edit``
     is computed by the database."""
     return (
-        qs.select_related("owner", "type", "stats")
+        qs.select_related("owner", "type", "stats", "retention")
         .prefetch_related(_CO_OWNERS, "access_groups", _LATEST_JOBS, *_EDITORIAL)
         .annotate(user_can_edit=can_edit_expression(Video, user))
     )

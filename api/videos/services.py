@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from api.accounts.models import AccessGroup, User
 from api.accounts.services import user_check_administrable
@@ -347,6 +348,17 @@ def video_mark_processing(*, video: Video) -> Video:
     )
     video.refresh_from_db()
     return video
+
+
+@transaction.atomic
+def video_unpublish(*, video: Video) -> bool:
+    """Make the video a draft again (seen by its owners and staff only; source and
+    outputs kept): ``api.retention`` archives videos so. Returns whether it changed."""
+    changed = Video.objects.filter(pk=video.pk, is_draft=False).update(
+        is_draft=True, updated_at=timezone.now()
+    )
+    video.is_draft = True
+    return bool(changed)
 
 
 @transaction.atomic
