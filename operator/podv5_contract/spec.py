@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from podv5_contract.edit import EditSpec
+from podv5_contract.imports import ImportSpec
 
 #: URI schemes the worker knows how to read sources from and write outputs to.
 STORAGE_SCHEMES = ("file", "s3")
@@ -131,6 +132,13 @@ class EncodingJobSpec(_Model):
     edit: Annotated[
         EditSpec | None,
         Field(description="Cut and dressing applied on the way (podv5_contract.edit)."),
+    ] = None
+    source_import: Annotated[
+        ImportSpec | None,
+        Field(
+            description="Fetch the source from this URL first and store it at `source` "
+            "(podv5_contract.imports); none: `source` is already stored."
+        ),
     ] = None
     callback_url: Annotated[
         Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,
