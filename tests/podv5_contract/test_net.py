@@ -97,7 +97,10 @@ def test_localhost_names_are_loopback_without_dns(host, monkeypatch):
         PUBLIC.check_static(target)
     assert refused.value.code == "import_forbidden_address"
     allowed = net.AddressPolicy.of(["127.0.0.0/8", "::1/128"])
-    assert allowed.addresses(target) == [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]  # fmt: skip
+    assert allowed.addresses(target) == [
+        ipaddress.ip_address("127.0.0.1"),
+        ipaddress.ip_address("::1"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -36,15 +36,35 @@ def bbb_files(ffmpeg_exe, clips_dir) -> dict[str, Path]:
     return {
         "webcams": lavfi(ffmpeg_exe, clips_dir / "webcams.webm", *cam, *vp8, "-c:a", "libopus"),
         "deskshare": lavfi(
-            ffmpeg_exe, clips_dir / "deskshare.webm",
-            "-f", "lavfi", "-i", "testsrc=size=320x180:rate=5:duration=2", *vp8,
+            ffmpeg_exe,
+            clips_dir / "deskshare.webm",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x180:rate=5:duration=2",
+            *vp8,
         ),  # fmt: skip
         "video": lavfi(
-            ffmpeg_exe, clips_dir / "video-0.m4v",
-            "-f", "lavfi", "-i", "testsrc2=size=256x144:rate=15:duration=2",
-            "-f", "lavfi", "-i", "sine=frequency=500:sample_rate=48000:duration=2",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-            "-f", "mp4",
+            ffmpeg_exe,
+            clips_dir / "video-0.m4v",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=256x144:rate=15:duration=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=500:sample_rate=48000:duration=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-f",
+            "mp4",
         ),  # fmt: skip
     }
 
@@ -57,7 +77,8 @@ METADATA_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
   <start_time>1598261245372</start_time>
   <end_time>1598261347012</end_time>
   <participants>3</participants>
-  <meeting id="{RECORD_ID}" externalId="amphi-b" name="Amphi B: signal processing" breakout="false"/>
+  <meeting id="{RECORD_ID}" externalId="amphi-b" name="Amphi B: signal processing"
+           breakout="false"/>
   <meta>
     <meetingName>Amphi B: signal processing</meetingName>
     <isBreakout>false</isBreakout>
@@ -74,7 +95,9 @@ def serve_bbb(origin: Origin, files: dict[str, Path], *, parts=("webcams", "desk
     """Publish the recording's ``parts`` (``webcams``, ``deskshare``, ``video``) and its
     metadata.xml in BBB's layout; returns the presentation playback URL."""
     base = f"/presentation/{RECORD_ID}"
-    origin.routes[f"{base}/metadata.xml"] = Route(METADATA_XML, headers={"Content-Type": "text/xml"})  # fmt: skip
+    origin.routes[f"{base}/metadata.xml"] = Route(
+        METADATA_XML, headers={"Content-Type": "text/xml"}
+    )
     where = {
         "webcams": f"{base}/video/webcams.webm",
         "deskshare": f"{base}/deskshare/deskshare.webm",
@@ -134,8 +157,12 @@ def peertube_video(origin: Origin, *, files: list[tuple[int, str]], hls: list[tu
             {
                 "id": 1,
                 "type": 1,
-                "playlistUrl": origin.url(f"/static/streaming-playlists/hls/{VIDEO_UUID}/master.m3u8"),  # fmt: skip
-                "segmentsSha256Url": origin.url(f"/static/streaming-playlists/hls/{VIDEO_UUID}/segments-sha256.json"),  # fmt: skip
+                "playlistUrl": origin.url(
+                    f"/static/streaming-playlists/hls/{VIDEO_UUID}/master.m3u8"
+                ),
+                "segmentsSha256Url": origin.url(
+                    f"/static/streaming-playlists/hls/{VIDEO_UUID}/segments-sha256.json"
+                ),
                 "redundancies": [],
                 "files": [entry(r, p, 100 + i) for i, (r, p) in enumerate(hls)],
             }

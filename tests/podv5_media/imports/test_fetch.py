@@ -178,7 +178,9 @@ def test_dns_rebinding_cannot_move_the_connection(origin, internal, tmp_path, mo
 def test_a_name_with_one_forbidden_answer_is_refused(internal, tmp_path, monkeypatch):
     # simulated DNS (our resolver function only): an allowed and a forbidden answer
     monkeypatch.setattr(
-        net, "resolve", lambda h, p: [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.2")]  # fmt: skip
+        net,
+        "resolve",
+        lambda h, p: [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.2")],
     )
     url = f"http://both.example.test:{internal.port}/secret"
     failed = fail(lambda: client().download(url, tmp_path / "f", max_bytes=100))
@@ -190,10 +192,18 @@ def test_statuses(origin, tmp_path):
     origin.routes["/error"] = Route(b"oops", status=500)
     origin.routes["/private"] = Route(b"", status=403)
     fetch = client()
-    assert fail(lambda: fetch.download(origin.url("/nope"), tmp_path / "a", max_bytes=9)).reason == "import_not_found"  # fmt: skip
-    assert fail(lambda: fetch.download(origin.url("/gone"), tmp_path / "b", max_bytes=9)).reason == "import_not_found"  # fmt: skip
+    assert (
+        fail(lambda: fetch.download(origin.url("/nope"), tmp_path / "a", max_bytes=9)).reason
+        == "import_not_found"
+    )
+    assert (
+        fail(lambda: fetch.download(origin.url("/gone"), tmp_path / "b", max_bytes=9)).reason
+        == "import_not_found"
+    )
     for path in ("/error", "/private"):
-        failed = fail(lambda path=path: fetch.download(origin.url(path), tmp_path / "c", max_bytes=9))  # fmt: skip
+        failed = fail(
+            lambda path=path: fetch.download(origin.url(path), tmp_path / "c", max_bytes=9)
+        )
         assert failed.reason == "import_failed"
 
 
@@ -201,7 +211,9 @@ def test_a_stalled_server_times_out(origin, tmp_path):
     origin.routes["/slow"] = Route(BODY, stall=10)
     started = time.monotonic()
     failed = fail(
-        lambda: client(read_timeout=1).download(origin.url("/slow"), tmp_path / "f", max_bytes=10**6)
+        lambda: client(read_timeout=1).download(
+            origin.url("/slow"), tmp_path / "f", max_bytes=10**6
+        )
     )
     assert failed.reason == "import_timeout" and time.monotonic() - started < 5
     assert not (tmp_path / "f").exists()

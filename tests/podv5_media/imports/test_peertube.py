@@ -88,7 +88,10 @@ def test_videos_that_cannot_be_imported(origin, tmp_path, ffmpeg_exe, fields, re
 def test_unknown_or_private_videos(origin, tmp_path, ffmpeg_exe):
     # PeerTube answers 404 for an unknown id, 401/403 for a private video without a token
     origin.routes[f"/api/v1/videos/{VIDEO_UUID}"] = Route(b'{"status":403}', status=403)
-    for page, reason in ((f"/w/{SHORT_UUID}", "import_not_found"), (f"/w/{VIDEO_UUID}", "import_failed")):  # fmt: skip
+    for page, reason in (
+        (f"/w/{SHORT_UUID}", "import_not_found"),
+        (f"/w/{VIDEO_UUID}", "import_failed"),
+    ):
         with pytest.raises(ImportFailed) as failed:
             fetch(spec_for(origin.url(page), "peertube"), tmp_path, ffmpeg=ffmpeg_exe)
         assert failed.value.reason == reason
