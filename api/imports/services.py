@@ -1,7 +1,7 @@
 """Imports from a URL: the request's quick checks, the worker's instructions
 (``ImportSpec``) and the import's record. The workflow (video, job, record; then the
 imported source and metadata from the job's final event) is
-``api.pipeline.services.video_import`` / ``source_imported``.
+``api.pipeline.services.video_import`` / ``url_source_stored``.
 
 The API never fetches the URL (no DNS either): it refuses what can be told from the URL
 itself (``podv5_contract.net``: scheme, credentials, IP literals and ``localhost``

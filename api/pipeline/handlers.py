@@ -11,7 +11,7 @@ from api.pipeline.services import (
     encoding_failed,
     encoding_succeeded,
     recording_received,
-    source_imported,
+    url_source_stored,
 )
 from podv5_contract.events import EncodingEventData, LiveEventData
 
@@ -22,7 +22,7 @@ def encoding_event(event_type: str, data: EncodingEventData) -> dict:
     final event with ``imported`` attaches the imported source first."""
     update = encoding_job_apply(job_id=data.job_id, event_type=event_type, data=data)
     if update.applied and update.job.is_terminal and data.imported is not None:
-        source_imported(job=update.job, imported=data.imported)
+        url_source_stored(job=update.job, imported=data.imported)
     if update.applied and event_type == "encoding.succeeded":
         encoding_succeeded(job=update.job, manifest=update.manifest)
     elif update.applied and event_type == "encoding.failed":

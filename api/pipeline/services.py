@@ -11,7 +11,7 @@
   dressing (``api.editing``); a ready video keeps its outputs until the new ones are in;
 - :func:`video_deleted` — cancel the jobs, drop the uploads, delete the video;
 - :func:`video_import` — a new video whose source the worker imports from a URL, then
-  encodes (``api.imports``, ``podv5_media.imports``); :func:`source_imported` — the
+  encodes (``api.imports``, ``podv5_media.imports``); :func:`url_source_stored` — the
   worker stored it: the video's source, and the source's metadata.
 
 The callbacks that drive the encoding and live steps arrive through ``api.pipeline.handlers``.
@@ -268,7 +268,7 @@ def video_import(*, owner: User, url: str, kind: str = "auto", **fields) -> Vide
 
 
 @transaction.atomic
-def source_imported(*, job: EncodingJob, imported: ImportedSource) -> Video | None:
+def url_source_stored(*, job: EncodingJob, imported: ImportedSource) -> Video | None:
     """The job's worker imported and stored the source (``data.imported`` of its final
     event): it becomes the video's source (re-encodes start from it), the import's
     record keeps what was fetched, and the source's metadata fill the fields the

@@ -189,6 +189,8 @@ class EncodingJobSpec(_Model):
         heights = [r.height for r in self.ladder]
         if len(set(heights)) != len(heights):
             raise ValueError("ladder heights must be unique")
+        if self.chunks and self.source_import is not None:
+            raise ValueError("a sourceImport runs in one pass: no chunks")
         return self
 
     def to_wire(self) -> dict:
