@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "api.embed",
     "api.lti",
     "api.retention",
+    "api.imports",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +324,19 @@ if UPLOAD_FSYNC not in ("always", "finish", "never"):
 #: a connection that has not sent a request's whole header block this long after it
 #: began is closed with 408 (the uvicorn worker of api/serving.py), seconds
 REQUEST_HEADER_TIMEOUT_SECONDS = env_float("REQUEST_HEADER_TIMEOUT_SECONDS", 10, minimum=0)
+
+# Imports from a URL (docs/import.md; api.imports, podv5_media.imports): the worker
+# downloads, within these limits, only from public addresses and IMPORT_ALLOWED_NETWORKS
+#: largest imported source, bytes (Content-Length checked first, then the bytes streamed)
+IMPORT_MAX_SIZE = env_int("IMPORT_MAX_SIZE", UPLOAD_MAX_SIZE, minimum=1)
+#: longest an import's download may take (redirects, API calls and files), seconds
+IMPORT_TIMEOUT_SECONDS = env_int("IMPORT_TIMEOUT_SECONDS", 3600, minimum=1)
+#: redirects followed per request, each one checked again
+IMPORT_MAX_REDIRECTS = env_int("IMPORT_MAX_REDIRECTS", 5, minimum=0)
+#: networks imports may reach besides public addresses (an on-campus BigBlueButton)
+IMPORT_ALLOWED_NETWORKS = env_networks("IMPORT_ALLOWED_NETWORKS")
+if IMPORT_TIMEOUT_SECONDS > 86400 or IMPORT_MAX_REDIRECTS > 20:
+    raise ImproperlyConfigured("IMPORT_TIMEOUT_SECONDS is at most 86400, IMPORT_MAX_REDIRECTS 20")
 
 # Storage quotas (docs/auth.md "Quotas"; api.accounts.quotas): GB = 10**9 bytes of
 # sources and outputs of the videos a user owns; 0 = unlimited

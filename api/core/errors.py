@@ -342,7 +342,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "quota_exceeded": (
         413,
         "tus: the upload would take the video's owner past their storage quota (nothing "
-        "is stored).",
+        "is stored); POST /videos/import: the owner's quota is used up.",
     ),
     "unsupported_media": (415, "The uploaded file is not audio or video we can read."),
     "truncated_media": (415, "The uploaded file's index points past its end (a cut file)."),
@@ -375,6 +375,21 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "retention_limit_exceeded": (
         422,
         "An owner's new deletion date past the policy's latest (RETENTION_EXTEND_MAX_YEARS).",
+    ),
+    "import_invalid_url": (
+        422,
+        "POST /videos/import: not an http(s) URL we fetch (another scheme, credentials in "
+        "it, no host, a bad port, white space, over 2048 characters).",
+    ),
+    "import_forbidden_address": (
+        422,
+        "POST /videos/import: the URL's host is a private, loopback, link-local, "
+        "multicast, reserved... address or a localhost name (not in IMPORT_ALLOWED_NETWORKS).",
+    ),
+    "import_unsupported_source": (
+        422,
+        "POST /videos/import: kind peertube or bbb for a URL that is not a PeerTube video's "
+        "or a BigBlueButton recording's.",
     ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),

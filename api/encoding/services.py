@@ -27,6 +27,7 @@ from api.encoding.models import EncodingJob, JobPhase
 from api.videos.models import Video
 from podv5_contract.edit import EditSpec
 from podv5_contract.events import EncodingEventData
+from podv5_contract.imports import ImportSpec
 from podv5_contract.outputs import Manifest
 from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
 
@@ -54,14 +55,19 @@ def build_spec(
     edit: EditSpec | None = None,
     duration: float | None = None,
     has_video: bool = True,
+    source_name: str | None = None,
+    source_import: ImportSpec | None = None,
 ) -> EncodingJobSpec:
     """The EncodingJob spec for a video's current source; ``edit``: its cut and dressing
     (``api.editing.selectors.edit_spec_for``); ``duration`` (seconds) and ``has_video``:
-    what the source's probe found, which decides chunking (``chunk_count``)."""
+    what the source's probe found, which decides chunking (``chunk_count``).
+    ``source_import``: the worker imports the source from a URL and stores it at
+    ``source_name`` first (its duration unknown: one pass)."""
     return EncodingJobSpec(
         job_id=job_id,
         video_id=video.id,
-        source=storage.storage_uri(video.source_name),
+        source=storage.storage_uri(source_name or video.source_name),
+        source_import=source_import,
         output=storage.storage_uri(f"{video.storage_prefix}encodes/{job_id}/"),
         ladder=list(DEFAULT_LADDER),
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
@@ -80,12 +86,23 @@ def encoding_job_create(
     edit: EditSpec | None = None,
     duration: float | None = None,
     has_video: bool = True,
+    source_name: str | None = None,
+    source_import: ImportSpec | None = None,
 ) -> EncodingJob:
     """Create the job for the video's source (with ``edit`` applied on the way) and hand
     it to the backend once committed. ``duration``/``has_video``: the source's probe,
-    when known (long videos are chunked, see ``chunk_count``)."""
+    when known (long videos are chunked, see ``chunk_count``); ``source_import``: see
+    :func:`build_spec`."""
     job = EncodingJob(video=video, backend=settings.ENCODING_BACKEND)
-    spec = build_spec(job_id=job.id, video=video, edit=edit, duration=duration, has_video=has_video)
+    spec = build_spec(
+        job_id=job.id,
+        video=video,
+        edit=edit,
+        duration=duration,
+        has_video=has_video,
+        source_name=source_name,
+        source_import=source_import,
+    )
     job.spec = spec.to_wire()
     job.save()
     transaction.on_commit(lambda: get_backend().submit(job.id))

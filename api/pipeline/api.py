@@ -1,4 +1,5 @@
-"""Pipeline endpoints under ``/videos/{id}/``: encode the kept source again."""
+"""Pipeline endpoints under ``/videos/``: import a video from a URL; encode the kept
+source again."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from uuid import UUID
 from ninja import Router, Status
 
 from api.accounts.auth import auth_required
+from api.core.ratelimit import enforce
 from api.encoding.schemas import JobOut
-from api.pipeline.services import video_reencode
-from api.videos.selectors import video_get_editable
+from api.imports.schemas import ImportIn
+from api.pipeline.services import video_import, video_reencode
+from api.videos.schemas import VideoOut
+from api.videos.selectors import video_get, video_get_editable
 
 router = Router()
 
@@ -23,3 +27,18 @@ def encode_video(request, video_id: UUID):
     source yet: 409 ``invalid_state``."""
     video = video_get_editable(video_id=video_id, user=request.auth)
     return Status(202, video_reencode(video=video))
+
+
+@router.post("/import", response={202: VideoOut}, auth=auth_required)
+def import_video(request, payload: ImportIn):
+    """Import a video from a URL (a media file, a PeerTube video, a BigBlueButton
+    recording; ``kind``, default ``auto``): a new video, ``processing`` at once (202),
+    whose source a worker downloads, keeps and encodes; the metadata left out come from
+    the source. Its failure shows as the video's ``error.code`` (``import_failed``,
+    ``import_too_large``, ``import_forbidden_address``... see docs/import.md). Uploaders
+    (viewers: 403); counted with tus creations (``upload_create``, 429). A URL refused
+    at once: 422 ``import_invalid_url``, ``import_forbidden_address``,
+    ``import_unsupported_source``; the owner's quota used up: 413 ``quota_exceeded``."""
+    enforce(request, "upload_create")
+    video = video_import(owner=request.auth, **payload.dict())
+    return Status(202, video_get(video_id=video.id, user=request.auth))

@@ -7,14 +7,22 @@ from __future__ import annotations
 
 from api.encoding.services import encoding_job_apply
 from api.live.services import live_callback_apply
-from api.pipeline.services import encoding_failed, encoding_succeeded, recording_received
+from api.pipeline.services import (
+    encoding_failed,
+    encoding_succeeded,
+    recording_received,
+    url_source_stored,
+)
 from podv5_contract.events import EncodingEventData, LiveEventData
 
 
 def encoding_event(event_type: str, data: EncodingEventData) -> dict:
     """``encoding.*``: ``{job_id, phase, progress, applied}``. NotFound (404) for an
-    unknown job, ValidationFailed (422) for a ``succeeded`` without a valid manifest."""
+    unknown job, ValidationFailed (422) for a ``succeeded`` without a valid manifest. A
+    final event with ``imported`` attaches the imported source first."""
     update = encoding_job_apply(job_id=data.job_id, event_type=event_type, data=data)
+    if update.applied and update.job.is_terminal and data.imported is not None:
+        url_source_stored(job=update.job, imported=data.imported)
     if update.applied and event_type == "encoding.succeeded":
         encoding_succeeded(job=update.job, manifest=update.manifest)
     elif update.applied and event_type == "encoding.failed":

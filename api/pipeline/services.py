@@ -9,7 +9,10 @@
   could not run;
 - :func:`video_reencode` — encode the kept source again, with the video's cut and
   dressing (``api.editing``); a ready video keeps its outputs until the new ones are in;
-- :func:`video_deleted` — cancel the jobs, drop the uploads, delete the video.
+- :func:`video_deleted` — cancel the jobs, drop the uploads, delete the video;
+- :func:`video_import` — a new video whose source the worker imports from a URL, then
+  encodes (``api.imports``, ``podv5_media.imports``); :func:`url_source_stored` — the
+  worker stored it: the video's source, and the source's metadata.
 
 The callbacks that drive the encoding and live steps arrive through ``api.pipeline.handlers``.
 """
@@ -26,9 +29,10 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from api.accounts.models import User
 from api.captions.services import chapters_import
 from api.core import storage
-from api.core.errors import Conflict, InvalidState
+from api.core.errors import Conflict, InvalidState, PermissionDenied, PodError
 from api.editing.selectors import edit_spec_for
 from api.encoding.models import EncodingJob
 from api.encoding.selectors import encoding_job_active
@@ -37,6 +41,15 @@ from api.encoding.services import (
     encoding_job_fail,
     encoding_jobs_cancel_for_video,
     encoding_output_prefix,
+)
+from api.imports.services import (
+    METADATA_FIELDS,
+    import_default_title,
+    import_quota_left,
+    import_spec,
+    import_url_check,
+    video_import_create,
+    video_import_finish,
 )
 from api.live.models import LiveEvent
 from api.live.services import live_event_set_video
@@ -48,20 +61,28 @@ from api.uploads.services import (
     upload_store_source,
     uploads_delete_for_video,
 )
-from api.videos.models import Video, VideoStatus
+from api.videos.models import SOURCE_DIR, Video, VideoStatus
 from api.videos.services import (
+    safe_filename,
     video_attach_source,
+    video_create,
     video_delete,
     video_fail,
+    video_mark_importing,
     video_mark_processing,
     video_mark_ready,
+    video_source_imported,
     video_store_source,
+    video_update,
 )
+from podv5_contract.imports import ImportedSource
 from podv5_contract.outputs import Manifest
 
 logger = logging.getLogger(__name__)
 
 RECORDING_FILENAME = "recording.ts"
+#: where an imported source is stored, under the video's source folder
+IMPORTED_SOURCE = "imported"
 
 
 def source_received(*, upload: Upload) -> Upload:
@@ -216,3 +237,61 @@ def video_deleted(*, video: Video) -> None:
         encoding_jobs_cancel_for_video(video=video)
         uploads_delete_for_video(video=video)
         video_delete(video=video)
+
+
+def video_import(*, owner: User, url: str, kind: str = "auto", **fields) -> Video:
+    """A new video of ``owner`` (``fields``: those of ``video_create``) whose source the
+    worker imports from ``url`` and then encodes: the video is ``processing`` at once, and
+    its encoding job carries the import (``api.imports.services.import_spec``); the
+    metadata fields left out (None) are filled from the source's when it has them.
+
+    Raises PermissionDenied (403) for a viewer, ValidationFailed (422:
+    ``import_invalid_url``, ``import_forbidden_address``, ``import_unsupported_source``)
+    and QuotaExceeded (413) when the owner's quota is used up; plus ``video_create``'s."""
+    if not owner.upload_allowed:
+        raise PermissionDenied("You may not upload videos: ask for the uploader role.")
+    target, kind = import_url_check(url=url, kind=kind)
+    quota_bytes = import_quota_left(owner=owner)
+    kept = [name for name in METADATA_FIELDS if fields.get(name) is not None]
+    fields["title"] = fields.get("title") or import_default_title(target=target, kind=kind)
+    with transaction.atomic():
+        video = video_create(owner=owner, **{k: v for k, v in fields.items() if v is not None})
+        video = video_mark_importing(video=video)
+        job = encoding_job_create(
+            video=video,
+            source_name=f"{video.storage_prefix}{SOURCE_DIR}{IMPORTED_SOURCE}",
+            source_import=import_spec(url=url, kind=kind, quota_bytes=quota_bytes),
+        )
+        video_import_create(video=video, job_id=job.id, url=url, kind=kind, kept_fields=kept)
+    logger.info("video %s: import of a %s source by job %s", video.id, kind, job.id)
+    return video
+
+
+@transaction.atomic
+def url_source_stored(*, job: EncodingJob, imported: ImportedSource) -> Video | None:
+    """The job's worker imported and stored the source (``data.imported`` of its final
+    event): it becomes the video's source (re-encodes start from it), the import's
+    record keeps what was fetched, and the source's metadata fill the fields the
+    requester left out (tags that cannot be used are dropped, never failing the
+    callback). None, and nothing changes, for a job that imports nothing or a source
+    stored elsewhere than its spec said."""
+    if "sourceImport" not in job.spec or imported.source != job.spec.get("source"):
+        logger.warning("job %s: imported source %r not expected, ignored", job.id, imported.source)
+        return None
+    video = video_source_imported(
+        video=job.video,
+        stored_name=storage.storage_name(imported.source),
+        filename=safe_filename(imported.filename),
+        size=imported.size,
+    )
+    changes = video_import_finish(video=video, imported=imported)
+    if changes:
+        try:
+            with transaction.atomic():
+                video = video_update(video=video, actor=video.owner, **changes)
+        except PodError as exc:  # e.g. a tag with nothing usable in it
+            logger.info("video %s: source metadata not all applied (%s)", video.id, exc)
+            changes.pop("tags", None)
+            if changes:
+                video = video_update(video=video, actor=video.owner, **changes)
+    return video

@@ -309,6 +309,29 @@ def video_attach_source(*, video: Video, stored_name: str, filename: str, size: 
 
 
 @transaction.atomic
+def video_mark_importing(*, video: Video) -> Video:
+    """A new video whose source a worker imports from a URL (``api.pipeline``): from
+    ``draft`` to ``processing`` (its source is attached when the worker reports it,
+    :func:`video_source_imported`)."""
+    Video.objects.filter(pk=video.pk, status=VideoStatus.DRAFT).update(
+        status=VideoStatus.PROCESSING
+    )
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
+def video_source_imported(*, video: Video, stored_name: str, filename: str, size: int) -> Video:
+    """Record the source a worker imported and stored at ``stored_name`` (the video's
+    kept source from now on, as an upload's); the status is the encoding's business."""
+    Video.objects.filter(pk=video.pk).update(
+        source_name=stored_name, source_filename=filename[:255], source_size=size
+    )
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
 def video_fail(*, video: Video, code: str, message: str) -> Video:
     """Mark the video ``failed`` with a stable ``code`` and a message (clients read it:
     server paths and URIs are masked, see ``podv5_contract.events.public_message``)."""

@@ -17,6 +17,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
 from podv5_contract.bounds import Count, Percent, Seconds
+from podv5_contract.imports import ImportedSource
 
 #: the longest message an event carries (characters); longer ones are cut, not refused,
 #: so that a failure report is never lost for its length
@@ -81,7 +82,10 @@ class EncodingEventData(BaseModel):
     - ``manifest``: the worker's ``manifest.json`` (see ``podv5_contract.outputs``), with
       ``encoding.succeeded``;
     - ``reason`` (stable code, e.g. ``unsupported_media``, ``ffmpeg_failed``) and
-      ``message``, with ``encoding.failed``.
+      ``message``, with ``encoding.failed``;
+    - ``imported``: the source a job with a ``sourceImport`` fetched and stored, with
+      ``encoding.succeeded`` or ``encoding.failed`` once stored
+      (``podv5_contract.imports``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -92,6 +96,7 @@ class EncodingEventData(BaseModel):
     manifest: dict | None = None
     reason: Reason = None
     message: Message = None
+    imported: ImportedSource | None = None
 
 
 def webhook_id(job_id: UUID | str, event_type: str, seq: int | None = None) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from podv5_contract.edit import EditSpec
+from podv5_contract.imports import ImportSpec
 
 #: URI schemes the worker knows how to read sources from and write outputs to.
 STORAGE_SCHEMES = ("file", "s3")
@@ -132,6 +133,13 @@ class EncodingJobSpec(_Model):
         EditSpec | None,
         Field(description="Cut and dressing applied on the way (podv5_contract.edit)."),
     ] = None
+    source_import: Annotated[
+        ImportSpec | None,
+        Field(
+            description="Fetch the source from this URL first and store it at `source` "
+            "(podv5_contract.imports); none: `source` is already stored."
+        ),
+    ] = None
     callback_url: Annotated[
         Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,
         Field(description="Signed callback endpoint (Standard Webhooks); none: no reports."),
@@ -181,6 +189,8 @@ class EncodingJobSpec(_Model):
         heights = [r.height for r in self.ladder]
         if len(set(heights)) != len(heights):
             raise ValueError("ladder heights must be unique")
+        if self.chunks and self.source_import is not None:
+            raise ValueError("a sourceImport runs in one pass: no chunks")
         return self
 
     def to_wire(self) -> dict:

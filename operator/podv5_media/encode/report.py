@@ -7,7 +7,8 @@
   most one per ``progress_interval`` seconds, strictly increasing, one quick attempt each
   (a lost progress event is harmless); ``webhook-id`` numbered ``..._progress_<n>``;
 - ``encoding.succeeded`` (``data.manifest``, ``data.progress`` = 100) and
-  ``encoding.failed`` (``data.reason``, ``data.message``): full retries.
+  ``encoding.failed`` (``data.reason``, ``data.message``): full retries; both carry
+  ``data.imported`` once an imported source is stored (``Reporter.imported``).
 
 Progress reporting is stopped (and its thread joined) before the final event is sent, so
 the receiver sees running, progress..., then succeeded or failed. Without a callback URL
@@ -28,6 +29,7 @@ from podv5_contract.callbacks import (
     RetryPolicy,
 )
 from podv5_contract.events import EncodingEventData, webhook_id
+from podv5_contract.imports import ImportedSource
 from podv5_contract.spec import EncodingJobSpec
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class Reporter:
             else None
         )
         self._progress = _ProgressSender(self, progress_interval) if self.enabled else None
+        #: the source imported from a URL and stored (podv5_media.imports), told at the end
+        self.imported: ImportedSource | None = None
 
     # -- events ---------------------------------------------------------------------------
 
@@ -69,11 +73,17 @@ class Reporter:
 
     def succeeded(self, manifest: dict) -> bool:
         self.stop_progress()
-        return self._send("encoding.succeeded", self._data(progress=100.0, manifest=manifest))
+        return self._send(
+            "encoding.succeeded",
+            self._data(progress=100.0, manifest=manifest, imported=self.imported),
+        )
 
     def failed(self, reason: str, message: str) -> bool:
         self.stop_progress()
-        return self._send("encoding.failed", self._data(reason=reason, message=message[:2000]))
+        return self._send(
+            "encoding.failed",
+            self._data(reason=reason, message=message[:2000], imported=self.imported),
+        )
 
     # -- plumbing -------------------------------------------------------------------------
 

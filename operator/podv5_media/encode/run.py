@@ -1,9 +1,10 @@
 """One encoding job, start to end.
 
-``encoding.running`` -> fetch -> probe -> plan -> ONE ffmpeg process (HLS ladder, poster,
-storyboard sprite) with ``encoding.progress`` -> remux the MP4 fallback -> storyboard
-WebVTT -> measure the variants, rewrite the master playlist -> ``manifest.json`` ->
-publish at the output prefix -> ``encoding.succeeded`` (with the manifest).
+``encoding.running`` -> fetch (or import from a URL: ``podv5_media.imports``) -> probe
+-> plan -> ONE ffmpeg process (HLS ladder, poster, storyboard sprite) with
+``encoding.progress`` -> remux the MP4 fallback -> storyboard WebVTT -> measure the
+variants, rewrite the master playlist -> ``manifest.json`` -> publish at the output
+prefix -> ``encoding.succeeded`` (with the manifest).
 
 Any failure before publishing sends ``encoding.failed`` with a stable ``reason``
 (``unsupported_media``, ``truncated_media``, ``storage_error``, ``ffmpeg_failed``,
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from podv5_contract.callbacks import CallbackRejected
 from podv5_contract.spec import EncodingJobSpec
-from podv5_media import storage
+from podv5_media import imports, storage
 from podv5_media.ffmpeg import FfmpegError, find_ffmpeg, run_ffmpeg
 from podv5_media.probe import UnsupportedMedia, probe
 
@@ -133,14 +134,19 @@ def run_job(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter | No
 def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, workdir: Path) -> dict:
     """Steps between ``running`` and ``succeeded``; returns the manifest (JSON form)."""
     started = time.monotonic()
-    try:
-        source = storage.fetch(spec.source, workdir)
-    except storage.StorageError as exc:
-        raise JobFailed("storage_error", str(exc)) from exc
+    try:  # from storage, or imported from a URL (podv5_media.imports)
+        source, fetched = imports.source_for(spec, workdir, ffmpeg=config.ffmpeg)
+    except imports.ImportFailed as exc:
+        raise JobFailed(exc.reason, str(exc)) from exc
     try:
         info = probe(source)
     except UnsupportedMedia as exc:
         raise JobFailed(exc.reason, str(exc)) from exc
+    if fetched is not None:  # media: kept as the video's source, reported at the end
+        try:
+            reporter.imported = imports.keep(fetched, spec.source)
+        except imports.ImportFailed as exc:
+            raise JobFailed(exc.reason, str(exc)) from exc
     plan = plan_encoding(info, spec)
     edit = None
     if spec.edit is not None:  # cut and dressing (edit.py)
