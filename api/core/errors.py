@@ -397,7 +397,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (
         429,
-        "Too many requests of one kind (login, uploads, unlock, comments): see Retry-After.",
+        "Too many requests of one kind (login, uploads, unlock, comments, heartbeats): see "
+        "Retry-After.",
     ),
     "checksum_mismatch": (
         460,
