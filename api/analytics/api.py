@@ -16,7 +16,12 @@ from ninja import Query, Router
 
 from api.accounts.auth import auth_optional, auth_required
 from api.analytics import selectors, services
-from api.analytics.schemas import GroupAnalyticsOut, HeartbeatIn, HeartbeatOut, VideoAnalyticsOut
+from api.analytics.schemas import (
+    GroupAnalyticsOut,
+    PlaybackHeartbeatIn,
+    PlaybackHeartbeatOut,
+    VideoAnalyticsOut,
+)
 from api.core.ratelimit import enforce
 from api.videos.api import GrantHeader
 from api.videos.selectors import video_get, video_get_editable
@@ -31,8 +36,12 @@ _FROM = Query(
 _TO = Query(None, alias="to", description="last day (YYYY-MM-DD), inclusive; default: today")
 
 
-@videos_router.post("/{uuid:video_id}/heartbeats", response=HeartbeatOut, auth=auth_optional)
-def heartbeat(request, video_id: UUID, payload: HeartbeatIn, grant: str | None = GrantHeader):
+@videos_router.post(
+    "/{uuid:video_id}/heartbeats", response=PlaybackHeartbeatOut, auth=auth_optional
+)
+def heartbeat(
+    request, video_id: UUID, payload: PlaybackHeartbeatIn, grant: str | None = GrantHeader
+):
     """One heartbeat of a playback session (see docs/analytics.md): what was played
     since the previous one. Past the end of the video: 422 ``position_out_of_range``; more
     played than ``ANALYTICS_HEARTBEAT_MAX_SECONDS``: 422 ``heartbeat_too_long``; not

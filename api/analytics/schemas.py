@@ -18,7 +18,7 @@ Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 SessionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
 
-class HeartbeatIn(Schema):
+class PlaybackHeartbeatIn(Schema):
     session: SessionId = Field(
         description="an id the player makes up for this playback (8-64 of A-Z a-z 0-9 _ -), "
         "e.g. crypto.randomUUID(); a new one for each playback"
@@ -34,26 +34,26 @@ class HeartbeatIn(Schema):
     )
 
 
-class HeartbeatOut(Schema):
+class PlaybackHeartbeatOut(Schema):
     view: bool = Field(description="whether this session counts as a view")
     watch_time: float = Field(description="seconds this session played so far")
 
 
-class CountsOut(Schema):
+class ViewingCountsOut(Schema):
     views: int
     watch_time: float = Field(description="seconds played")
     sessions: int = Field(description="playback sessions started")
 
 
-class DayOut(CountsOut):
+class ViewingDayOut(ViewingCountsOut):
     day: date
 
 
-class TotalsOut(CountsOut):
+class ViewingTotalsOut(ViewingCountsOut):
     average_view_duration: float = Field(description="watch time ÷ sessions, seconds")
 
 
-class RetentionOut(Schema):
+class RetentionCurveOut(Schema):
     duration: float = Field(description="the duration the curve is for, seconds")
     buckets: int
     bucket_seconds: float
@@ -63,7 +63,7 @@ class RetentionOut(Schema):
     )
 
 
-class VideoCountsOut(CountsOut):
+class VideoCountsOut(ViewingCountsOut):
     id: UUID
     title: str
 
@@ -71,12 +71,12 @@ class VideoCountsOut(CountsOut):
 class AnalyticsOut(Schema):
     start: date = Field(description="first day of the period (inclusive)")
     end: date = Field(description="last day of the period (inclusive)")
-    days: list[DayOut]
-    totals: TotalsOut
+    days: list[ViewingDayOut]
+    totals: ViewingTotalsOut
 
 
 class VideoAnalyticsOut(AnalyticsOut):
-    retention: RetentionOut | None = Field(description="null before any heartbeat")
+    retention: RetentionCurveOut | None = Field(description="null before any heartbeat")
 
 
 class GroupAnalyticsOut(AnalyticsOut):

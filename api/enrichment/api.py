@@ -19,18 +19,18 @@ from api.enrichment.schemas import (
     ContributorIn,
     ContributorOut,
     ContributorPatch,
-    DocumentOut,
-    DocumentPatch,
     EnrichmentOut,
-    LinkIn,
-    LinkOut,
-    LinkPatch,
-    NoteIn,
-    NoteOut,
-    NotePatch,
-    ResumeIn,
-    ResumeOut,
+    ResumePositionIn,
+    ResumePositionOut,
     Title,
+    VideoDocumentOut,
+    VideoDocumentPatch,
+    VideoLinkIn,
+    VideoLinkOut,
+    VideoLinkPatch,
+    VideoNoteIn,
+    VideoNoteOut,
+    VideoNotePatch,
 )
 from api.playback.services import video_media_token
 from api.videos.api import GrantHeader
@@ -93,22 +93,22 @@ def delete_contributor(request, video_id: UUID, contributor_id: int):
 # --- links ------------------------------------------------------------------------------
 
 
-@router.get("/{uuid:video_id}/links", response=list[LinkOut], auth=auth_optional)
+@router.get("/{uuid:video_id}/links", response=list[VideoLinkOut], auth=auth_optional)
 def list_links(request, video_id: UUID, grant: str | None = GrantHeader):
     """The hyperlinks, in the order they were added."""
     video = video_get(video_id=video_id, user=request.auth, grant=grant)
     return selectors.link_list(video=video)
 
 
-@router.post("/{uuid:video_id}/links", response={201: LinkOut}, auth=auth_required)
-def create_link(request, video_id: UUID, payload: LinkIn):
+@router.post("/{uuid:video_id}/links", response={201: VideoLinkOut}, auth=auth_required)
+def create_link(request, video_id: UUID, payload: VideoLinkIn):
     """Add a link (an http or https URL; at most 100 a video: 409 ``too_many_items``)."""
     video = video_get_editable(video_id=video_id, user=request.auth)
     return Status(201, services.link_create(video=video, title=payload.title, url=payload.url))
 
 
-@router.patch("/{uuid:video_id}/links/{int:link_id}", response=LinkOut, auth=auth_required)
-def update_link(request, video_id: UUID, link_id: int, payload: LinkPatch):
+@router.patch("/{uuid:video_id}/links/{int:link_id}", response=VideoLinkOut, auth=auth_required)
+def update_link(request, video_id: UUID, link_id: int, payload: VideoLinkPatch):
     video = video_get_editable(video_id=video_id, user=request.auth)
     link = selectors.link_get(video=video, link_id=link_id)
     return services.link_update(link=link, **payload.dict(exclude_unset=True))
@@ -124,7 +124,7 @@ def delete_link(request, video_id: UUID, link_id: int):
 # --- documents --------------------------------------------------------------------------
 
 
-@router.get("/{uuid:video_id}/documents", response=list[DocumentOut], auth=auth_optional)
+@router.get("/{uuid:video_id}/documents", response=list[VideoDocumentOut], auth=auth_optional)
 def list_documents(request, video_id: UUID, grant: str | None = GrantHeader):
     """The documents, oldest first; their URLs follow the video's access rules (plain
     for a public video, tokened otherwise, like its media)."""
@@ -133,7 +133,7 @@ def list_documents(request, video_id: UUID, grant: str | None = GrantHeader):
     return selectors.document_entries(request=request, video=video, token=token)
 
 
-@router.post("/{uuid:video_id}/documents", response={201: DocumentOut}, auth=auth_required)
+@router.post("/{uuid:video_id}/documents", response={201: VideoDocumentOut}, auth=auth_required)
 def upload_document(request, video_id: UUID, file: File[UploadedFile], title: Form[Title]):
     """Attach a document (multipart: ``file``, ``title``). Its content decides what it
     is, never its name: PDF, OpenDocument, Office Open XML or a PNG/JPEG/WebP image, else
@@ -147,9 +147,9 @@ def upload_document(request, video_id: UUID, file: File[UploadedFile], title: Fo
 
 
 @router.patch(
-    "/{uuid:video_id}/documents/{uuid:document_id}", response=DocumentOut, auth=auth_required
+    "/{uuid:video_id}/documents/{uuid:document_id}", response=VideoDocumentOut, auth=auth_required
 )
-def update_document(request, video_id: UUID, document_id: UUID, payload: DocumentPatch):
+def update_document(request, video_id: UUID, document_id: UUID, payload: VideoDocumentPatch):
     """Rename a document."""
     video = video_get_editable(video_id=video_id, user=request.auth)
     document = selectors.document_get(video=video, document_id=document_id)
@@ -171,7 +171,7 @@ def delete_document(request, video_id: UUID, document_id: UUID):
 # --- notes (private to their author) -----------------------------------------------
 
 
-@router.get("/{uuid:video_id}/notes", response=list[NoteOut], auth=auth_required)
+@router.get("/{uuid:video_id}/notes", response=list[VideoNoteOut], auth=auth_required)
 @paginate(LimitOffset)
 def list_notes(request, video_id: UUID, grant: str | None = GrantHeader):
     """Your notes on the video, by position (nobody else's, whoever you are)."""
@@ -179,8 +179,8 @@ def list_notes(request, video_id: UUID, grant: str | None = GrantHeader):
     return selectors.note_list(video=video, author=request.auth)
 
 
-@router.post("/{uuid:video_id}/notes", response={201: NoteOut}, auth=auth_required)
-def create_note(request, video_id: UUID, payload: NoteIn, grant: str | None = GrantHeader):
+@router.post("/{uuid:video_id}/notes", response={201: VideoNoteOut}, auth=auth_required)
+def create_note(request, video_id: UUID, payload: VideoNoteIn, grant: str | None = GrantHeader):
     """A private note at ``position`` seconds (past the end: 422 ``position_out_of_range``;
     at most 1000 a video: 409 ``too_many_items``)."""
     video = video_get(video_id=video_id, user=request.auth, grant=grant)
@@ -190,9 +190,9 @@ def create_note(request, video_id: UUID, payload: NoteIn, grant: str | None = Gr
     return Status(201, note)
 
 
-@router.patch("/{uuid:video_id}/notes/{int:note_id}", response=NoteOut, auth=auth_required)
+@router.patch("/{uuid:video_id}/notes/{int:note_id}", response=VideoNoteOut, auth=auth_required)
 def update_note(
-    request, video_id: UUID, note_id: int, payload: NotePatch, grant: str | None = GrantHeader
+    request, video_id: UUID, note_id: int, payload: VideoNotePatch, grant: str | None = GrantHeader
 ):
     """Change your note (another's answers 404)."""
     video = video_get(video_id=video_id, user=request.auth, grant=grant)
@@ -219,15 +219,15 @@ def _resume_out(video, user) -> dict:
     }
 
 
-@router.get("/{uuid:video_id}/resume", response=ResumeOut, auth=auth_required)
+@router.get("/{uuid:video_id}/resume", response=ResumePositionOut, auth=auth_required)
 def get_resume(request, video_id: UUID, grant: str | None = GrantHeader):
     """Where you stopped watching (null: start from the beginning)."""
     video = video_get(video_id=video_id, user=request.auth, grant=grant)
     return _resume_out(video, request.auth)
 
 
-@router.put("/{uuid:video_id}/resume", response=ResumeOut, auth=auth_required)
-def put_resume(request, video_id: UUID, payload: ResumeIn, grant: str | None = GrantHeader):
+@router.put("/{uuid:video_id}/resume", response=ResumePositionOut, auth=auth_required)
+def put_resume(request, video_id: UUID, payload: ResumePositionIn, grant: str | None = GrantHeader):
     """Remember where you are; within ``RESUME_END_SECONDS`` of the end the position is
     cleared (null). Past the end: 422 ``position_out_of_range``."""
     video = video_get(video_id=video_id, user=request.auth, grant=grant)

@@ -73,27 +73,27 @@ class ContributorOut(Schema):
     weblink: str
 
 
-class LinkIn(Schema):
+class VideoLinkIn(Schema):
     title: Title
     url: HttpUrl
 
 
-class LinkPatch(Schema):
+class VideoLinkPatch(Schema):
     title: Title | None = None
     url: HttpUrl | None = None
 
 
-class LinkOut(Schema):
+class VideoLinkOut(Schema):
     id: int
     title: str
     url: str
 
 
-class DocumentPatch(Schema):
+class VideoDocumentPatch(Schema):
     title: Title
 
 
-class DocumentOut(Schema):
+class VideoDocumentOut(Schema):
     id: UUID
     title: str
     kind: DocumentKind = Field(description="what the content was found to be")
@@ -106,21 +106,21 @@ class EnrichmentOut(Schema):
     """Everything owners added to the video, in one answer."""
 
     contributors: list[ContributorOut]
-    documents: list[DocumentOut]
-    links: list[LinkOut]
+    documents: list[VideoDocumentOut]
+    links: list[VideoLinkOut]
 
 
-class NoteIn(Schema):
+class VideoNoteIn(Schema):
     position: Position
     text: NoteText
 
 
-class NotePatch(Schema):
+class VideoNotePatch(Schema):
     position: Position | None = None
     text: NoteText | None = None
 
 
-class NoteOut(Schema):
+class VideoNoteOut(Schema):
     id: int
     position: float = Field(description="seconds from the start of the video")
     text: str
@@ -128,11 +128,11 @@ class NoteOut(Schema):
     updated_at: datetime
 
 
-class ResumeIn(Schema):
+class ResumePositionIn(Schema):
     position: Position
 
 
-class ResumeOut(Schema):
+class ResumePositionOut(Schema):
     position: float | None = Field(
         description="seconds to resume from; null: start from the beginning"
     )
