@@ -142,6 +142,8 @@ INSTALLED_APPS = [
     "api.lti",
     "api.retention",
     "api.imports",
+    "api.analytics",
+    "api.enrichment",
 ]
 
 MIDDLEWARE = [
@@ -442,6 +444,9 @@ RATE_LIMITS = (
         # client address and per e-mail address (api.accounts.local)
         "register": env("RATE_LIMIT_REGISTER", "10/h"),
         "password_reset": env("RATE_LIMIT_PASSWORD_RESET", "5/h"),
+        # player heartbeats (api.analytics): per playback session, and per client
+        "heartbeat": env("RATE_LIMIT_HEARTBEAT", "12/m"),
+        "heartbeat_client": env("RATE_LIMIT_HEARTBEAT_CLIENT", "600/m"),
     }
     if env_bool("RATE_LIMITS_ENABLED", True)
     else {}
@@ -494,6 +499,18 @@ THUMBNAIL_MAX_SIZE = env_int("THUMBNAIL_MAX_SIZE", 5 * 1024**2)
 # api.editing: largest watermark image (PNG) and credits video uploaded to a dressing, bytes
 DRESSING_WATERMARK_MAX_SIZE = env_int("DRESSING_WATERMARK_MAX_SIZE", 2 * 1024**2)
 DRESSING_CREDITS_MAX_SIZE = env_int("DRESSING_CREDITS_MAX_SIZE", 500 * 1024**2)
+# api.enrichment: largest attached document (PDF, slides...), bytes; resume positions
+# within this many seconds of the end (at most the last tenth of the video) are cleared
+DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 50 * 1024**2)
+RESUME_END_SECONDS = env_float("RESUME_END_SECONDS", 10, minimum=0)
+# api.analytics (docs/analytics.md): a session is a view once it played this many seconds
+# or this fraction of the video, whichever is less; retention buckets per video (at most);
+# the most seconds one heartbeat may report; a session idle this long starts over
+ANALYTICS_VIEW_SECONDS = env_float("ANALYTICS_VIEW_SECONDS", 30, minimum=0)
+ANALYTICS_VIEW_FRACTION = env_float("ANALYTICS_VIEW_FRACTION", 0.5, minimum=0)
+ANALYTICS_RETENTION_BUCKETS = min(env_int("ANALYTICS_RETENTION_BUCKETS", 100, minimum=1), 1000)
+ANALYTICS_HEARTBEAT_MAX_SECONDS = env_float("ANALYTICS_HEARTBEAT_MAX_SECONDS", 120, minimum=1)
+ANALYTICS_SESSION_IDLE_SECONDS = env_int("ANALYTICS_SESSION_IDLE_SECONDS", 6 * 3600, minimum=60)
 #: URL prefix of an nginx ``internal`` location that maps to MEDIA_ROOT (e.g.
 #: ``/protected-media/``): when set, the media view checks access and answers with
 #: ``X-Accel-Redirect`` instead of sending the file itself

@@ -20,6 +20,7 @@ from api.accounts.admin_api import groups_admin_router, users_admin_router
 from api.accounts.api import auth_router, groups_router
 from api.accounts.api import router as accounts_router
 from api.accounts.local import api as local_accounts
+from api.analytics import api as analytics
 from api.apikeys.api import router as apikeys_router
 from api.callbacks.api import router as callbacks_router
 from api.captions.api import router as captions_router
@@ -37,6 +38,7 @@ from api.editing import api as editing
 from api.editorial import api as editorial
 from api.embed.api import router as embed_router
 from api.encoding.api import router as encoding_router
+from api.enrichment.api import router as enrichment_router
 from api.feeds.api import router as feeds_router
 from api.live.api import router as live_router
 from api.lti.api import router as lti_router
@@ -175,3 +177,7 @@ api.add_router("/playlists", editorial.playlists_router, tags=["playlists"])
 api.add_router("/users", editorial.favorites_router, tags=["playlists"])
 api.add_router("/videos", embed_router, tags=["embed"])
 api.add_router("/lti", lti_router, tags=["lti"])
+api.add_router("/videos", analytics.videos_router, tags=["analytics"])
+api.add_router("/channels", analytics.channels_router, tags=["analytics"])
+api.add_router("/users", analytics.users_router, tags=["analytics"])
+api.add_router("/videos", enrichment_router, tags=["enrichment"])

@@ -328,6 +328,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "LTI launch of a resource link that shows no video or playlist yet (no custom "
         "parameter video=/playlist=, none remembered).",
     ),
+    "too_many_items": (
+        409,
+        "A video's contributors, documents or links, or a user's notes on it, are at their limit.",
+    ),
     # 410 to 416
     "gone": (410, "This resource is gone."),
     "upload_expired": (
@@ -352,6 +356,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "decode (a watermark: PNG only).",
     ),
     "wrong_content_type": (415, "tus: a PATCH body that is not application/offset+octet-stream."),
+    "unsupported_document": (
+        415,
+        "An attached document that is not a PDF, OpenDocument, Office Open XML file or a "
+        "PNG, JPEG or WebP image (judged by its content).",
+    ),
     "range_not_satisfiable": (416, "A media Range header past the end of the file."),
     # 422
     "validation_error": (422, "Invalid input; `field` names it (tus header errors answer 400)."),
@@ -391,11 +400,20 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "POST /videos/import: kind peertube or bbb for a URL that is not a PeerTube video's "
         "or a BigBlueButton recording's.",
     ),
+    "position_out_of_range": (
+        422,
+        "A heartbeat, note or resume position (or played range) past the end of the video.",
+    ),
+    "heartbeat_too_long": (
+        422,
+        "A heartbeat whose played ranges add up to more than ANALYTICS_HEARTBEAT_MAX_SECONDS.",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (
         429,
-        "Too many requests of one kind (login, uploads, unlock, comments): see Retry-After.",
+        "Too many requests of one kind (login, uploads, unlock, comments, heartbeats): see "
+        "Retry-After.",
     ),
     "checksum_mismatch": (
         460,
