@@ -106,7 +106,7 @@ ID = uuid.UUID("1f0c9a2e-0000-4000-8000-000000000000")
         # cut at a word boundary within 50 characters...
         ("word " * 30, "word-word-word-word-word-word-word-word-word-word-1f0c9a2e"),
         # ...or at 50 when there is none near the end
-        ("x" * 300, "x" * 50 + "-1f0c9a2e"),
+        ("x" * 250, "x" * 50 + "-1f0c9a2e"),
         ("a " + "y" * 80, "a-" + "y" * 48 + "-1f0c9a2e"),
     ],
 )
