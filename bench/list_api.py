@@ -97,6 +97,7 @@ def seed() -> None:
             id=uuid4(),
             owner=owner,
             title=f"Lecture {i}: {rng.choice(['optics', 'algebra', 'history', 'biology'])}",
+            slug=f"lecture-{i}",  # set: no per-row lookup of a free slug at insert
             description="A recorded lecture. " * 5,
             status="ready",
             is_draft=False,

@@ -22,11 +22,16 @@ def _video(row: V4Import | None) -> Video | None:
 
 def legacy_video(*, slug: str) -> tuple[Video, V4Import] | None:
     """The video of a V4 URL segment (``0042-my-lecture``, ``0042``, ``42``: read by its
-    id prefix, as V4 does; else the exact V4 slug) and its import record, or None."""
+    id prefix, as V4 does; else the exact slug: an imported video's ``slug``, which is
+    V4's, or the V4 slug its import record keeps) and its import record, or None."""
     rows = V4Import.objects.filter(kind=Kind.VIDEO)
     v4_id = rules.legacy_id(slug)
     row = rows.filter(v4_id=v4_id).first() if v4_id is not None else None
-    row = row or rows.filter(slug=slug[:255]).first()
+    if row is None:
+        by_slug = Video.objects.filter(slug=slug[:255]).values_list("pk", flat=True).first()
+        if by_slug is not None:
+            row = rows.filter(target_id=str(by_slug)).first()
+        row = row or rows.filter(slug=slug[:255]).first()
     video = _video(row)
     return (video, row) if video else None
 

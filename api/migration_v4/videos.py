@@ -68,8 +68,9 @@ def _tags(rows: list[dict]) -> dict[str, Tag]:
 
 
 def import_videos(ctx: Context) -> None:
-    """Video metadata: title, V4 slug (kept for the old links), description, date
-    added, duration, owner and additional owners, draft and visibility
+    """Video metadata: title, V4 slug (the video's ``slug``, set at its first import
+    only, and kept in its import record for the old links), description, date added,
+    duration, owner and additional owners, draft and visibility
     (:func:`rules.video_visibility`), type, disciplines, channels, themes, tags,
     licence, comments open or closed. A video whose owner was refused is too. The
     source file is the next step's."""
@@ -135,11 +136,14 @@ def _chunk(ctx: Context, rows: list[dict], links: dict, tags: dict, theme_channe
         video, video_tags, password_key = filled
         video.created_at = row["date_added"]
         if created:
+            # V4's slug becomes the video's, set once (a later run leaves it: stable links)
+            video.slug = rules.video_slug(row["id"], row["title"] or "", row["slug"])[:255]
             new.append(video)
         elif _values(video) != before:
             changed.append(video)
         relations.append((row, video, video_tags, password_key))
         ctx.report.done("video", created)
+    _free_slugs(ctx, new, relations)
     Video.objects.bulk_create(new)
     # bulk_create stamps created_at with now (auto_now_add): V4's dates, in one UPDATE
     for row, video, _, _ in relations:
@@ -173,6 +177,22 @@ def _chunk(ctx: Context, rows: list[dict], links: dict, tags: dict, theme_channe
         through.objects.bulk_create(
             [through(**{column: a, other: b}) for a, b in wanted[name]], batch_size=2000
         )
+
+
+def _free_slugs(ctx: Context, new: list[Video], relations: list) -> None:
+    """A V4 slug another video already holds (or one this chunk repeats) is dropped:
+    that video gets a new slug at insert (``VideoSlugField``), noted; V4's links still
+    find it by its V4 id (``api.migration_v4.selectors``)."""
+    taken = set(
+        Video.objects.filter(slug__in=[video.slug for video in new]).values_list("slug", flat=True)
+    )
+    v4_ids = {relation[1].pk: relation[0]["id"] for relation in relations}
+    for video in new:
+        if video.slug in taken:
+            ctx.report.note("video", v4_ids[video.pk], f"slug {video.slug!r} taken: a new one")
+            video.slug = ""
+        else:
+            taken.add(video.slug)
 
 
 def _values(video: Video) -> tuple:

@@ -5,8 +5,9 @@ Routes (V4's ``pod/video/urls.py`` and ``pod/urls.py``): ``/video/<slug>/`` (V4'
 private link: the hash is not checked, the target checks access), and ``/download/``
 (V4 posts ``filename``, a path under its MEDIA_ROOT; a GET with ``?filename=`` is read
 alike). The target: ``V4_REDIRECT_URL`` with ``{id}`` (our video id), ``{v4_id}`` and
-``{slug}`` filled in, e.g. ``https://videos.example.edu/watch/{id}``; unset, the API's
-``GET /api/v1/videos/{id}``. Which videos are found: ``api.migration_v4.selectors``.
+``{slug}`` (the video's ``slug``: V4's, kept at import) filled in, e.g.
+``https://videos.example.edu/watch/{slug}``; unset, the API's ``GET
+/api/v1/videos/{id}``. Which videos are found: ``api.migration_v4.selectors``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _redirect(request: HttpRequest, found) -> HttpResponse:
     video, row = found
     template = settings.V4_REDIRECT_URL
     if template:
-        url = template.format(id=video.id, v4_id=row.v4_id, slug=row.slug)
+        url = template.format(id=video.id, v4_id=row.v4_id, slug=video.slug)
     else:
         url = request.build_absolute_uri(reverse("v1:get_video", kwargs={"video_id": video.id}))
     return HttpResponsePermanentRedirect(url)

@@ -58,6 +58,15 @@ def get_video(request, video_id: UUID, grant: str | None = GrantHeader):
     return selectors.video_get(video_id=video_id, user=request.auth, grant=grant)
 
 
+@router.get("/by-slug/{slug}", response=VideoOut, auth=auth_optional)
+def get_video_by_slug(request, slug: str, grant: str | None = GrantHeader):
+    """The video of a slug (``VideoOut.slug``, exact), answered like ``GET
+    /videos/{id}`` (no redirect): 404 when there is none or you may not see it, and an
+    ``unlisted`` video is found by its slug only by its owners and staff (its link is
+    its id); a bad or expired grant: 403 ``invalid_grant``."""
+    return selectors.video_get_by_slug(slug=slug, user=request.auth, grant=grant)
+
+
 @router.patch("/{uuid:video_id}", response=VideoOut, auth=auth_required)
 def update_video(request, video_id: UUID, payload: VideoPatch):
     """Change metadata and access settings (owners, additional owners, staff)."""

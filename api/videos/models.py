@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 
 
 class VideoStatus(models.TextChoices):
@@ -65,6 +66,55 @@ THUMBNAILS_DIR = "thumbnails/"
 #: the statuses in which a video's source may still be uploaded (again)
 UPLOADABLE = (VideoStatus.DRAFT, VideoStatus.UPLOADING, VideoStatus.FAILED)
 
+#: longest slug (V4's ``SlugField(max_length=255)``: imported slugs fit as they are)
+SLUG_MAX_LENGTH = 255
+#: characters of the slugified title kept in a new video's slug
+SLUG_TITLE_LENGTH = 50
+#: the title part when nothing of the title survives slugification (emoji only, or a
+#: script with no ASCII decomposition)
+SLUG_FALLBACK = "video"
+
+
+def video_slug(title: str, video_id: uuid.UUID, *, suffix_length: int = 8) -> str:
+    """A new video's slug: ``<slugified title, at most 50 characters>-<first
+    suffix_length hex digits of its id>``, e.g. ``intro-to-ml-1f0c9a2e``.
+
+    Django's ``slugify`` (as Esup-Pod V4's slugs): NFKD-decomposed, so Latin accents are
+    dropped (``Leçon`` → ``lecon``); characters with no ASCII decomposition (Cyrillic,
+    CJK, emoji) are dropped too, and an empty result becomes ``video``. The id's hex
+    digits make same-titled videos' slugs differ; the title part is cut at a word
+    boundary (``-``) when one falls in the last 20 characters."""
+    words = slugify(title or "")
+    if len(words) > SLUG_TITLE_LENGTH:
+        cut = words[:SLUG_TITLE_LENGTH]
+        boundary = cut.rfind("-")
+        words = cut[:boundary] if boundary >= SLUG_TITLE_LENGTH - 20 else cut
+    words = words.strip("-_") or SLUG_FALLBACK
+    return f"{words}-{video_id.hex[:suffix_length]}"
+
+
+class VideoSlugField(models.CharField):
+    """``Video.slug``: filled in once, when the row is inserted (``save``, ``create``
+    and ``bulk_create`` alike, as ``auto_now_add`` is) with :func:`video_slug`, unless
+    a value was set (the V4 import sets V4's); never changed afterwards by the model.
+    When that slug is taken (same title and same first 8 hex digits: about one chance
+    in 2**32 per pair), the whole id's 32 hex digits are used. Migrations see a plain
+    ``CharField`` (``deconstruct``)."""
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if add and not value:
+            value = video_slug(model_instance.title, model_instance.id)
+            taken = type(model_instance)._default_manager.filter(**{self.attname: value})
+            if taken.exists():
+                value = video_slug(model_instance.title, model_instance.id, suffix_length=32)
+            setattr(model_instance, self.attname, value)
+        return value
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
 
 class Video(models.Model):
     """A video: its metadata, its source file and, once encoded, its outputs.
@@ -84,6 +134,11 @@ class Video(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
     )
     title = models.CharField(max_length=250)
+    #: stable, unique and URL-safe (ASCII letters, digits, - and _): set at creation
+    #: (``VideoSlugField``), never changed by a title edit, so links made with it never
+    #: break; V4-imported videos keep V4's (``0042-my-lecture``). Looked up by
+    #: ``GET /api/v1/videos/by-slug/{slug}``
+    slug = VideoSlugField(max_length=SLUG_MAX_LENGTH, unique=True, editable=False)
     description = models.TextField(blank=True, default="")
     status = models.CharField(
         max_length=16, choices=VideoStatus.choices, default=VideoStatus.DRAFT, db_index=True

@@ -171,8 +171,15 @@ class RetentionBriefOut(Schema):
     state: str = Field(description="active, or archived (unpublished)")
 
 
+_SLUG = (
+    "stable, unique, URL-safe name, set at creation (a title edit leaves it): "
+    "`GET /videos/by-slug/{slug}`; V4-imported videos keep V4's (`0042-my-lecture`)"
+)
+
+
 class VideoOut(Schema):
     id: UUID
+    slug: str = Field(description=_SLUG)
     title: str
     description: str
     status: VideoStatus
@@ -295,6 +302,7 @@ class VideoCardOut(Schema):
     """A video in the public catalog."""
 
     id: UUID
+    slug: str = Field(description=_SLUG)
     title: str
     description: str
     duration: float | None = Field(description="seconds")

@@ -43,6 +43,7 @@ from api.videos.models import (
     PUBLIC_Q,
     SEARCH_CONFIG,
     SEARCH_VECTOR,
+    SLUG_MAX_LENGTH,
     Video,
     VideoStatus,
     Visibility,
@@ -258,6 +259,22 @@ def video_get(*, video_id: UUID, user, grant: str | None = None) -> Video:
     (also when it exists but is hidden, so ids are not disclosed)."""
     video = videos_visible_to(user, grant=grant).filter(pk=video_id).first()
     if video is None:
+        raise NotFound("No such video.")
+    return video
+
+
+def video_get_by_slug(*, slug: str, user, grant: str | None = None) -> Video:
+    """The video whose ``slug`` is ``slug`` (exact match), under the rules of
+    :func:`video_get`, but for one: an ``unlisted`` video is found by its slug only by
+    those who may edit it (owners, additional owners, staff). Its secret is its id
+    link; a slug is made of its title (and, for a V4-imported video, of V4's counting
+    id: ``0042-my-lecture``), which is no secret (``api.migration_v4`` refuses V4's old
+    links to unlisted videos for the same reason). Raises NotFound (404) when there is
+    none or ``user`` may not see it; a bad grant: InvalidGrant (403)."""
+    if len(slug) > SLUG_MAX_LENGTH:
+        raise NotFound("No such video.")
+    video = videos_visible_to(user, grant=grant).filter(slug=slug).first()
+    if video is None or (video.visibility == Visibility.UNLISTED and not video.user_can_edit):
         raise NotFound("No such video.")
     return video
 

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from api.accounts.models import AccessGroup, User
 from api.captions.models import Chapter, Track
@@ -20,6 +21,7 @@ from api.encoding.models import EncodingJob
 from api.migration_v4.models import Kind, V4Import
 from api.social.models import Comment
 from api.videos.models import Video, VideoStatus
+from tests.api.factories import make_video
 
 from .v4_fixture import T0
 
@@ -99,7 +101,10 @@ def test_everything_lands(v4, tmp_path):
     assert list(v1.additional_owners.all()) == [etu]
     assert (v1.visibility, v1.is_draft) == ("public", False)
     mapping = V4Import.objects.get(kind=Kind.VIDEO, v4_id=1)
-    assert mapping.slug == "0001-mecanique-quantique"
+    assert mapping.slug == v1.slug == "0001-mecanique-quantique"
+    # every imported video's slug is its V4 slug
+    records = V4Import.objects.filter(kind=Kind.VIDEO).values_list("target_id", "slug")
+    assert {str(pk): slug for pk, slug in Video.objects.values_list("pk", "slug")} == dict(records)
 
     # sources: copied into storage and queued for encoding; the V4 file stays
     assert kinds["source"]["imported"] == len(v4.real_sources) == 6
@@ -187,6 +192,13 @@ def test_a_second_run_updates_and_never_duplicates(v4, tmp_path):
     v1 = video(1)
     assert v1.title == "Mécanique, 2e partie"
     assert V4Import.objects.get(kind=Kind.VIDEO, v4_id=1).slug == "0001-mecanique-2e-partie"
+    # the video's slug stays the first one (links made with it never break); V4's
+    # links, old and new, still land on it
+    assert v1.slug == "0001-mecanique-quantique"
+    for path in ("/video/0001-mecanique-quantique/", "/video/0001-mecanique-2e-partie/"):
+        response = Client().get(path)
+        assert response.status_code == 301
+        assert response["Location"] == f"http://testserver/api/v1/videos/{v1.pk}"
     revisions = Playlist.objects.get(title="Révisions")
     assert [i.video_id for i in revisions.items.order_by("position")] == [v1.pk, video(3).pk]
     reply = Comment.objects.get(text="Réponse")
@@ -194,6 +206,21 @@ def test_a_second_run_updates_and_never_duplicates(v4, tmp_path):
     assert User.objects.get(username="prof").email == "prof@new.example.fr"
     etu.refresh_from_db()
     assert check_password("new-pw", etu.password)  # never reverted to V4's
+
+
+def test_a_v4_slug_taken_here_gives_the_video_a_new_one(v4, tmp_path):
+    # a video made here before the import holds video 1's V4 slug (all but impossible:
+    # ours end with hex digits of the id; here, set by hand)
+    here = make_video(User.objects.create(username="here"), title="Ici")
+    Video.objects.filter(pk=here.pk).update(slug="0001-mecanique-quantique")
+    report = run(v4, tmp_path)
+    v1 = video(1)
+    assert v1.slug == f"mecanique-quantique-{v1.pk.hex[:8]}"
+    assert "taken" in notes(report, "video")[1]
+    assert video(2).slug == V4Import.objects.get(kind=Kind.VIDEO, v4_id=2).slug
+    # V4's link reads the id: it still lands on the imported video
+    response = Client().get("/video/0001-mecanique-quantique/")
+    assert response["Location"] == f"http://testserver/api/v1/videos/{v1.pk}"
 
 
 def test_a_dry_run_keeps_nothing(v4, tmp_path, settings):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api.migration_v4.models import Kind, V4Import
+from api.videos.models import Video
 from tests.api.factories import make_video
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +14,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def imported(user):
-    """A private video imported from V4's video 42, with its source file recorded."""
+    """A private video imported from V4's video 42, with its source file recorded and,
+    as the import gives it, V4's slug as its slug."""
     video = make_video(user, visibility="private", title="Ma leçon")
+    Video.objects.filter(pk=video.pk).update(slug="0042-ma-lecon")
+    video.refresh_from_db()
     V4Import.objects.create(
         kind=Kind.VIDEO,
         v4_id=42,
@@ -95,3 +99,31 @@ def test_v4_download_links(anon, imported):
     assert anon.get("/download/", {"filename": "x" * 2000}).status_code == 404
     assert anon.put("/download/").status_code == 405
     assert anon.post("/video/0042/").status_code == 405
+
+
+def test_the_old_link_and_the_slug_lookup_agree(client_for, user, imported, settings):
+    # a front end that links by slug: V4's link lands where the slug lookup answers
+    settings.V4_REDIRECT_URL = "https://videos.example.edu/watch/{slug}"
+    location = client_for(user).get("/video/0042-an-older-title/")["Location"]
+    assert location == "https://videos.example.edu/watch/0042-ma-lecon"
+    found = client_for(user).get("/api/v1/videos/by-slug/0042-ma-lecon")
+    assert found.status_code == 200 and found.json()["data"]["id"] == str(imported.pk)
+    assert found.json()["data"]["slug"] == "0042-ma-lecon"
+
+
+def test_an_imported_slug_without_a_v4_id_is_found_exactly(anon, user):
+    # V4 slugs start with the id, unless V4's column was edited by hand
+    video = make_video(user, title="Spécial")
+    Video.objects.filter(pk=video.pk).update(slug="special-edition")
+    V4Import.objects.create(kind=Kind.VIDEO, v4_id=7, target_id=str(video.pk), slug="old-name")
+    for path in ("/video/special-edition/", "/video/old-name/"):
+        response = anon.get(path)
+        assert (response.status_code, response["Location"]) == (301, api_url(video)), path
+
+
+def test_a_video_made_here_has_no_v4_link(anon, user):
+    # V4's URL shape is for what V4 published: a video made here is found by its slug
+    # through the API only (``/video/2024-...`` would read as V4's video 2024)
+    video = make_video(user, title="Rentrée")
+    assert anon.get(f"/video/{video.slug}/").status_code == 404
+    assert anon.get(f"/api/v1/videos/by-slug/{video.slug}").status_code == 200

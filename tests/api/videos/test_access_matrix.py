@@ -9,8 +9,10 @@ otherwise: ``draft`` is public but ``is_draft``, ``processing`` is public and pu
 but not encoded yet, ``password``'s password is ``letmein``.
 
 Endpoints: ``detail`` GET /videos/{id}; ``granted`` the same with an ``X-Video-Grant``
-for that video; ``player`` GET /videos/{id}/player; ``patch``, ``delete``; ``unlock``
-POST /videos/{id}/unlock with the right password; ``upload`` tus creation for the video
+for that video; ``byslug`` GET /videos/by-slug/{slug} (as ``detail``, but an unlisted
+video's slug finds it for its editors only: its link is its id); ``player`` GET
+/videos/{id}/player; ``patch``, ``delete``; ``unlock`` POST /videos/{id}/unlock with
+the right password; ``upload`` tus creation for the video
 (409 for its editors: a ready video's source cannot change); ``media`` the plain URL of
 its master playlist; ``catalog`` / ``mine``: listed (Y) or not (-) in GET
 /catalog/videos and GET /videos; ``create`` POST /videos (one cell per actor).
@@ -46,6 +48,13 @@ granted  uploader  200    200      404     404        200      404   404
 granted  owner     200    200      200     200        200      200   200
 granted  coowner   200    200      200     200        200      200   200
 granted  staff     200    200      200     200        200      200   200
+byslug   anonymous 200    404      404     404        404      404   404
+byslug   viewer    200    404      404     404        404      404   404
+byslug   member    200    404      404     200        404      404   404
+byslug   uploader  200    404      404     404        404      404   404
+byslug   owner     200    200      200     200        200      200   200
+byslug   coowner   200    200      200     200        200      200   200
+byslug   staff     200    200      200     200        200      200   200
 player   anonymous 200    200      404     404        404      404   404
 player   viewer    200    200      404     404        404      404   404
 player   member    200    200      404     200        404      404   404
@@ -188,6 +197,8 @@ def _answer(endpoint: str, client: ApiClient, video: Video, media_root) -> str:
     if endpoint == "granted":
         grant, _ = grant_issue(video_id=video.id, password_version=video.password_version)
         return str(client.get(path, HTTP_X_VIDEO_GRANT=grant).status_code)
+    if endpoint == "byslug":
+        return str(client.get(f"/api/v1/videos/by-slug/{video.slug}").status_code)
     if endpoint == "player":
         return str(client.get(path + "/player").status_code)
     if endpoint == "patch":

@@ -165,6 +165,7 @@ def test_unlisted_is_not_in_the_catalog_but_public_is(anon, user):
     assert items[0]["poster"].startswith(f"http://testserver/media/{public.output_prefix}")
     assert set(items[0]) == {
         "id",
+        "slug",
         "title",
         "description",
         "duration",
