@@ -33,9 +33,11 @@ def create_webhook(request, payload: WebhookIn):
     """Subscribe ``url`` to ``events``; the answer's ``secret`` is shown this once.
     Viewers, or ``scope: all`` without staff rights: 403; a bad or non-public URL: 422
     ``webhook_url_invalid`` / ``webhook_url_forbidden``; too many: 409 ``webhook_limit``."""
-    subscription, secret = services.subscription_create(user=request.auth, **payload.dict())
-    subscription = selectors.subscription_get(subscription_id=subscription.id, user=request.auth)
-    return Status(201, {**WebhookOut.from_orm(subscription).dict(), "secret": secret})
+    subscription, _secret = services.subscription_create(user=request.auth, **payload.dict())
+    # the model's secret is the new one: WebhookCreatedOut shows it, this once
+    return Status(
+        201, selectors.subscription_get(subscription_id=subscription.id, user=request.auth)
+    )
 
 
 @router.get("", response=list[WebhookOut], auth=auth_required)

@@ -299,3 +299,8 @@ def run_once() -> int:
         return 0
     finally:
         connections.close_all()
+
+
+def current_thread() -> threading.Thread | None:
+    """This process's sender thread, if one was started (alive or not)."""
+    return _thread if _pid == os.getpid() else None
