@@ -38,6 +38,8 @@ from api.events.services import CHANNEL
 logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 256
+#: the LISTEN connection's name in PostgreSQL's pg_stat_activity
+APPLICATION_NAME = "podv5-events-hub"
 RECONNECT_SECONDS = (0.5, 1, 2, 5)
 
 
@@ -61,11 +63,12 @@ def _latest() -> int:
 
 def _pg_params() -> dict:
     """psycopg connection keywords of the default database (Django's, without its sync
-    cursor class and adapters context)."""
+    cursor class and adapters context), named :data:`APPLICATION_NAME` in
+    ``pg_stat_activity``."""
     params = connections["default"].get_connection_params()
     for key in ("cursor_factory", "context"):
         params.pop(key, None)
-    return params
+    return {**params, "application_name": APPLICATION_NAME}
 
 
 class Hub:

@@ -1,7 +1,8 @@
 """Server-Sent Events through the API served as ``make serve`` runs it (gunicorn +
-uvicorn worker, a real process on loopback, SQLite in a temporary folder: the hub polls
-the events table; the PostgreSQL LISTEN/NOTIFY path is tests/api/streams/test_hub.py),
-with a real encode of a tiny clip by the local backend's worker:
+uvicorn worker, a real process on loopback) with a real encode of a tiny clip by the
+local backend's worker. Its database: on a PostgreSQL run (``DATABASE_URL``, as under
+``make test``) a database of its own on that server, so the events come through
+LISTEN/NOTIFY; otherwise SQLite in a temporary folder, polled:
 
 - a stream follows a video from draft to ready (upload.created, processing, progress,
   ready), then ends; Last-Event-ID resumes it;
@@ -13,6 +14,7 @@ with a real encode of a tiny clip by the local backend's worker:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import statistics
@@ -20,8 +22,10 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -38,9 +42,36 @@ MAX_STREAMS = 60
 READ = httpx.Timeout(10, read=120)
 
 
+@contextlib.contextmanager
+def server_database():
+    """The server's DATABASE_URL: a fresh PostgreSQL database next to the tests' when they
+    run on PostgreSQL (dropped afterwards), else "" (SQLite under POD_VAR_DIR)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield ""
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"podv5_sse_{uuid.uuid4().hex[:8]}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The base URL of the API in a process of its own (one worker)."""
+    with server_database() as database_url:
+        yield from _serve(tmp_path_factory, database_url)
+
+
+def _serve(tmp_path_factory, database_url: str):
     tmp = tmp_path_factory.mktemp("sse")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -49,7 +80,7 @@ def server(tmp_path_factory):
     env = {
         **os.environ,
         "DEBUG": "1",
-        "DATABASE_URL": "",
+        "DATABASE_URL": database_url,
         "POD_VAR_DIR": str(tmp / "var"),
         "API_BASE_URL": base,
         "ENCODING_BACKEND": "local",
@@ -165,7 +196,7 @@ def test_last_event_id_resumes_after_that_event(server, encoded):
     with httpx.stream("GET", url, headers=resumed, timeout=READ) as response:
         again = events_of(response)
     after = [m for m in got if int(m.id) > int(upload_created.id) and m.event != "video.status"]
-    assert [(m.id, m.event, m.data) for m in again] == [(m.id, m.event, m.data) for m in after]
+    assert [(m.id, m.event, m.json) for m in again] == [(m.id, m.event, m.json) for m in after]
     # resuming after the end: where it stands (ready), then the end
     with httpx.stream("GET", url, headers={**auth, "Last-Event-ID": got[-1].id}) as response:
         (status,) = events_of(response)
