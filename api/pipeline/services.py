@@ -42,6 +42,7 @@ from api.encoding.services import (
     encoding_jobs_cancel_for_video,
     encoding_output_prefix,
 )
+from api.events.payloads import publish_video
 from api.imports.services import (
     METADATA_FIELDS,
     import_default_title,
@@ -51,7 +52,6 @@ from api.imports.services import (
     video_import_create,
     video_import_finish,
 )
-from api.events.payloads import publish_video
 from api.live.models import LiveEvent
 from api.live.services import live_event_set_video
 from api.uploads.models import Upload
