@@ -272,6 +272,7 @@ def video_import(*, owner: User, url: str, kind: str = "auto", **fields) -> Vide
             source_import=import_spec(url=url, kind=kind, quota_bytes=quota_bytes),
         )
         video_import_create(video=video, job_id=job.id, url=url, kind=kind, kept_fields=kept)
+        publish_video("video.processing", video)
     logger.info("video %s: import of a %s source by job %s", video.id, kind, job.id)
     return video
 
