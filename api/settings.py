@@ -144,6 +144,9 @@ INSTALLED_APPS = [
     "api.imports",
     "api.analytics",
     "api.enrichment",
+    "api.events",
+    "api.webhooks",
+    "api.streams",
 ]
 
 MIDDLEWARE = [
@@ -848,3 +851,42 @@ if FRONTEND_VIDEO_URL and (
     raise ImproperlyConfigured("FRONTEND_VIDEO_URL must be an http(s) URL with {id}")
 #: oEmbed's provider_name
 OEMBED_PROVIDER_NAME = env("OEMBED_PROVIDER_NAME", "Pod")
+
+# --- Events: outgoing webhooks and real-time streams (issue 11, docs/events.md) -------
+#: how long recorded events (Last-Event-ID resume) and finished webhook deliveries (the
+#: delivery log) are kept, seconds
+EVENTS_RETENTION_SECONDS = env_int("EVENTS_RETENTION_SECONDS", 7 * 86400, minimum=60)
+#: run the webhook sender inside each API process (off: run manage.py webhooks_send)
+WEBHOOK_SENDER = env_bool("WEBHOOK_SENDER", True)
+#: how often the in-process sender looks for due deliveries, seconds (it is also woken
+#: by each event of its own process)
+WEBHOOK_SENDER_SECONDS = env_float("WEBHOOK_SENDER_SECONDS", 2, minimum=0.1)
+#: deliveries a sender sends at once (threads)
+WEBHOOK_SENDER_CONCURRENCY = env_int("WEBHOOK_SENDER_CONCURRENCY", 4, minimum=1)
+#: each of connect, write and read of one attempt waits at most this long, seconds
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=0.1)
+#: attempts of one delivery, and its age after which it is given up, seconds
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_MAX_AGE_SECONDS = env_int("WEBHOOK_MAX_AGE_SECONDS", 86400, minimum=1)
+#: retry backoff: the first wait, seconds, doubled at each failure up to the max, then
+#: 50-100 % of it at random (jitter)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 3600, minimum=0)
+#: failed attempts in a row after which a subscription is disabled (0: never)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 50, minimum=0)
+#: subscriptions per user
+WEBHOOKS_MAX_PER_USER = env_int("WEBHOOKS_MAX_PER_USER", 20, minimum=1)
+#: after a secret rotation, the previous secret also signs for this long, seconds
+WEBHOOK_SECRET_GRACE_SECONDS = env_int("WEBHOOK_SECRET_GRACE_SECONDS", 86400, minimum=0)
+#: networks (CIDR) webhooks may reach although not public (private, loopback...): e.g. an
+#: on-campus service; by default only public addresses (SSRF protection)
+WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS")
+#: Server-Sent Events streams (GET /videos/{id}/events, /live/{id}/events): open streams
+#: per API process (more: 503 too_many_streams), heartbeat comment interval (keep it under
+#: the reverse proxy's read timeout: ingress-nginx's default is 60 s), lifetime of the
+#: ?token= for EventSource, seconds; SQLite polls the events table every SSE_POLL_SECONDS
+#: (PostgreSQL: LISTEN/NOTIFY)
+SSE_MAX_STREAMS = env_int("SSE_MAX_STREAMS", 500, minimum=1)
+SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15, minimum=0.1)
+SSE_TOKEN_SECONDS = env_int("SSE_TOKEN_SECONDS", 600, minimum=10)
+SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 0.5, minimum=0.05)

@@ -14,6 +14,7 @@ from api.core.static_files import static_file
 from api.core.views import not_found, server_error
 from api.embed.views import embed_page, oembed
 from api.playback.views import media_file, media_file_tokened
+from api.streams.views import live_events, video_events
 from api.uploads.views import TusUploadView
 from api.v1 import api
 
@@ -26,6 +27,9 @@ urlpatterns = [
     path("api/v1/uploads/<uuid:upload_id>", TusUploadView.as_view(), name="tus-upload"),
     # oEmbed answers the bare JSON of its spec (oembed.com), not the envelope: docs/lms.md
     path("api/v1/oembed", oembed, name="oembed"),
+    # Server-Sent Events (async views, not Ninja: they stream; docs/events.md)
+    path("api/v1/videos/<uuid:video_id>/events", video_events, name="video-events"),
+    path("api/v1/live/<uuid:event_id>/events", live_events, name="live-events"),
     path("api/v1/", api.urls),
     path("api/openapi.json", partial(openapi_json, api=api), name="openapi-json"),
     path("api/docs", partial(openapi_view, api=api), name="openapi-docs"),

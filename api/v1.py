@@ -46,9 +46,11 @@ from api.pipeline.api import router as pipeline_router
 from api.playback.api import router as playback_router
 from api.retention.api import router as retention_router
 from api.social.api import router as social_router
+from api.streams import api as streams
 from api.videos.api import catalog_router
 from api.videos.api import router as videos_router
 from api.videos.api import users_router as video_owners_router
+from api.webhooks.api import router as webhooks_router
 
 logger = logging.getLogger("api.errors")
 
@@ -181,3 +183,6 @@ api.add_router("/videos", analytics.videos_router, tags=["analytics"])
 api.add_router("/channels", analytics.channels_router, tags=["analytics"])
 api.add_router("/users", analytics.users_router, tags=["analytics"])
 api.add_router("/videos", enrichment_router, tags=["enrichment"])
+api.add_router("/webhooks", webhooks_router, tags=["webhooks"])
+api.add_router("/videos", streams.videos_router, tags=["events"])
+api.add_router("/live", streams.live_router, tags=["events"])

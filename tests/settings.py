@@ -27,3 +27,5 @@ LIVE_SCHEDULER = False
 
 # The in-server retention scheduler off by default; its test turns it on.
 RETENTION_SCHEDULER = False
+# The in-process webhook sender off by default; the webhook tests start senders themselves.
+WEBHOOK_SENDER = False

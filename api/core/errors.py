@@ -242,6 +242,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "POST /users/me/password with a wrong old password.",
     ),
     "invalid_grant": (403, "An X-Video-Grant header that is malformed, tampered with or expired."),
+    "invalid_stream_token": (
+        403,
+        "An event stream's ?token= that is malformed, tampered with, expired or for another "
+        "stream.",
+    ),
     "invalid_media_token": (
         403,
         "A /media/t/<token>/ URL whose token is invalid, expired or for another path.",
@@ -332,6 +337,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         409,
         "A video's contributors, documents or links, or a user's notes on it, are at their limit.",
     ),
+    "webhook_limit": (409, "Creating a webhook subscription past WEBHOOKS_MAX_PER_USER."),
+    "webhook_disabled": (
+        409,
+        "Retrying a delivery of a disabled webhook subscription (turn it on first).",
+    ),
     # 410 to 416
     "gone": (410, "This resource is gone."),
     "upload_expired": (
@@ -408,6 +418,15 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         422,
         "A heartbeat whose played ranges add up to more than ANALYTICS_HEARTBEAT_MAX_SECONDS.",
     ),
+    "webhook_url_invalid": (
+        422,
+        "A webhook URL that is not http(s)://host..., holds credentials, or does not resolve.",
+    ),
+    "webhook_url_forbidden": (
+        422,
+        "A webhook URL whose host is (or resolves to) a private, loopback, link-local... "
+        "address outside WEBHOOK_ALLOWED_NETWORKS.",
+    ),
     # 423, 429, 460
     "upload_locked": (423, "tus: another request is writing this upload."),
     "rate_limited": (
@@ -428,6 +447,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "Signing in through LDAP while the directory is down, times out or refuses the "
         "service account (local accounts still sign in).",
     ),
+    "too_many_streams": (
+        503,
+        "An event stream past SSE_MAX_STREAMS open on this server process; retry (Retry-After).",
+    ),
+    "events_unavailable": (503, "An event stream could not listen for events (database down)."),
     "storage_unavailable": (503, "The media storage did not answer; retry later, nothing is lost."),
     "oembed_format_unsupported": (501, "GET /oembed with a format other than json (oEmbed §2.2)."),
     "lti_platform_unavailable": (

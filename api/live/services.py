@@ -34,6 +34,7 @@ from api.core.errors import (
     ValidationFailed,
     WrongPassword,
 )
+from api.events.payloads import publish_live, publish_live_callback
 from api.live.backends import get_backend
 from api.live.models import (
     ACTIVE,
@@ -226,6 +227,7 @@ def live_event_start(*, event: LiveEvent) -> LiveEvent:
     event.error_code = event.error_message = ""
     event.save(update_fields=["state", "started_at", "error_code", "error_message", "updated_at"])
     get_backend().start(event=event)  # launched after commit, or 503: rolled back
+    publish_live("live.starting", event)
     return event
 
 
@@ -241,6 +243,7 @@ def live_event_stop(*, event: LiveEvent) -> LiveEvent:
         return event  # live.ended (the worker's, or the operator's) ends it
     event.state, event.on_air, event.ended_at = LiveState.ENDED, False, timezone.now()
     event.save(update_fields=["state", "on_air", "ended_at", "updated_at"])
+    publish_live("live.ended", event)
     return event
 
 
@@ -310,9 +313,13 @@ def live_viewers_refresh(*, event_id: UUID, now: datetime | None = None) -> dict
     cutoff = now - timedelta(seconds=settings.LIVE_VIEWER_TTL_SECONDS)
     LiveViewer.objects.filter(event_id=event_id, seen_at__lt=cutoff).delete()
     count = LiveViewer.objects.filter(event_id=event_id).count()
-    LiveEvent.objects.filter(pk=event_id).update(
-        viewers=count, peak_viewers=Greatest(F("peak_viewers"), count)
+    changed = (  # unchanged count: unchanged peak too, nothing to write
+        LiveEvent.objects.filter(pk=event_id)
+        .exclude(viewers=count)
+        .update(viewers=count, peak_viewers=Greatest(F("peak_viewers"), count))
     )
+    if changed:
+        publish_live("live.viewers", LiveEvent.objects.get(pk=event_id))
     peak = LiveEvent.objects.values_list("peak_viewers", flat=True).get(pk=event_id)
     return {"viewers": count, "peak_viewers": peak}
 
@@ -373,6 +380,7 @@ def live_callback_apply(*, event_type: str, data: LiveEventData) -> LiveUpdate:
         applied = True
     if applied:
         event.save()
+        publish_live_callback(event_type, event)
     return LiveUpdate(event, applied)
 
 

@@ -6,6 +6,7 @@ subject, forward only, runs the pipeline step it completes, and returns its own 
 from __future__ import annotations
 
 from api.encoding.services import encoding_job_apply
+from api.events.payloads import publish_video
 from api.live.services import live_callback_apply
 from api.pipeline.services import (
     encoding_failed,
@@ -27,6 +28,8 @@ def encoding_event(event_type: str, data: EncodingEventData) -> dict:
         encoding_succeeded(job=update.job, manifest=update.manifest)
     elif update.applied and event_type == "encoding.failed":
         encoding_failed(job=update.job, code=update.job.reason, message=update.job.message)
+    elif update.applied:  # running, progress: the front ends' progress bars
+        publish_video("video.progress", update.job.video, progress=update.job.progress)
     return update.outcome()
 
 

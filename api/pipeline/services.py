@@ -42,6 +42,7 @@ from api.encoding.services import (
     encoding_jobs_cancel_for_video,
     encoding_output_prefix,
 )
+from api.events.payloads import publish_video
 from api.imports.services import (
     METADATA_FIELDS,
     import_default_title,
@@ -104,6 +105,7 @@ def source_received(*, upload: Upload) -> Upload:
                 duration=probed["duration"],
                 has_video=probed["video"],
             )
+            publish_video("video.processing", video)
     except Exception:
         storage.delete_prefix(stored)
         raise
@@ -141,6 +143,7 @@ def recording_received(
         video=video, stored_name=stored, filename=RECORDING_FILENAME, size=size
     )
     encoding_job_create(video=video, duration=duration)
+    publish_video("video.processing", video)
     live_event_set_video(event=event, video=video)
     logger.info("live event %s: recording → video %s", event.id, video.id)
     return video
@@ -171,6 +174,7 @@ def source_imported(*, video: Video, path: Path, filename: str) -> Video:
                 video=video, stored_name=stored, filename=filename, size=size
             )
             encoding_job_create(video=video)
+            publish_video("video.processing", video)
     except Exception:
         storage.delete_prefix(stored)
         raise
@@ -187,6 +191,7 @@ def encoding_succeeded(*, job: EncodingJob, manifest: Manifest) -> Video:
         manifest=manifest.model_dump(mode="json"),
     )
     chapters_import(video=video, chapters=[c.model_dump() for c in manifest.source.chapters])
+    publish_video("video.ready", video)
     return video
 
 
@@ -197,7 +202,9 @@ def encoding_failed(*, job: EncodingJob, code: str, message: str) -> Video:
     video = Video.objects.select_for_update().get(pk=job.video_id)
     if video.status == VideoStatus.READY:
         return video
-    return video_fail(video=video, code=code, message=message)
+    video = video_fail(video=video, code=code, message=message)
+    publish_video("video.failed", video)
+    return video
 
 
 @transaction.atomic
@@ -215,6 +222,7 @@ def video_reencode(*, video: Video) -> EncodingJob:
             code="encoding_running",
         )
     video = video_mark_processing(video=video)
+    publish_video("video.processing", video)
     # the duration of its last encode (a long video is chunked again; unknown: one pass)
     return encoding_job_create(
         video=video, edit=edit_spec_for(video=video), duration=video.duration
@@ -236,6 +244,7 @@ def video_deleted(*, video: Video) -> None:
     with transaction.atomic():
         encoding_jobs_cancel_for_video(video=video)
         uploads_delete_for_video(video=video)
+        publish_video("video.deleted", video)
         video_delete(video=video)
 
 
@@ -263,6 +272,7 @@ def video_import(*, owner: User, url: str, kind: str = "auto", **fields) -> Vide
             source_import=import_spec(url=url, kind=kind, quota_bytes=quota_bytes),
         )
         video_import_create(video=video, job_id=job.id, url=url, kind=kind, kept_fields=kept)
+        publish_video("video.processing", video)
     logger.info("video %s: import of a %s source by job %s", video.id, kind, job.id)
     return video
 

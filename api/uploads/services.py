@@ -26,6 +26,7 @@ from api.core.errors import (
     UnsupportedMedia,
     ValidationFailed,
 )
+from api.events.payloads import publish_upload
 from api.uploads.models import Upload
 from api.uploads.probe import check_media
 from api.uploads.quotas import upload_quota_check
@@ -107,6 +108,7 @@ def upload_create(
         expires_at=_expiry(),
     )
     upload.spool_path.touch()
+    publish_upload(upload)
     return upload
 
 

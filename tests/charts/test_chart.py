@@ -383,6 +383,17 @@ def test_api_settings(rendered):
         assert "MEDIA_ACCEL_REDIRECT" not in data and api["spec"]["replicas"] == 1
 
 
+def test_event_streams_behind_the_ingress(rendered):
+    """SSE: the heartbeat the API sends and the read timeout the Ingress waits, set
+    together (the heartbeat below the timeout), and the per-pod stream cap."""
+    name, docs = rendered
+    data = one(docs, "ConfigMap", "pod-v5-api")["data"]
+    assert data["SSE_HEARTBEAT_SECONDS"] == "15" and data["SSE_MAX_STREAMS"] == "500"
+    if name == "production":
+        annotations = one(docs, "Ingress", "pod-v5-api")["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "60"
+
+
 PROXY_TLS = (
     "TRUSTED_PROXY_CIDRS",
     "TRUSTED_PROXY_HOPS",
@@ -428,6 +439,9 @@ def test_proxy_values_are_checked(control_plane):
         "ingress.trustedProxy.cidrs={ingress-nginx}",
         "ingress.trustedProxy.hops=-1",
         "api.config.publicBaseUrl=https://pod.example.org/path",
+        # a heartbeat nginx would not wait for: idle event streams cut
+        "ingress.eventStreams.heartbeatSeconds=60",
+        "ingress.eventStreams.proxyReadTimeout=0",
     ):
         result = control_plane.helm("template", "pod-v5", str(CHART), "--set", bad, check=False)
         assert result.returncode != 0, (bad, result.stdout[-200:])

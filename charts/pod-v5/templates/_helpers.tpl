@@ -145,6 +145,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS: {{ ternary "1" "0" $tls.hstsIncludeSubdomains | 
 SECURE_HSTS_PRELOAD: {{ ternary "1" "0" $tls.hstsPreload | quote }}
 SECURE_SSL_REDIRECT: {{ ternary "1" "0" $tls.sslRedirect | quote }}
 {{- end }}
+{{- $sse := .Values.ingress.eventStreams }}
+{{- if ge (float64 $sse.heartbeatSeconds) (float64 $sse.proxyReadTimeout) }}
+{{- fail "ingress.eventStreams.heartbeatSeconds must be below ingress.eventStreams.proxyReadTimeout (nginx would cut idle event streams)" }}
+{{- end }}
+SSE_HEARTBEAT_SECONDS: {{ $sse.heartbeatSeconds | toString | quote }}
+SSE_MAX_STREAMS: {{ $sse.maxStreamsPerPod | int | quote }}
 TIME_ZONE: {{ .Values.api.config.timeZone | quote }}
 LOG_LEVEL: {{ .Values.api.config.logLevel | quote }}
 {{- range $key, $value := .Values.api.config.extraEnv }}
