@@ -14,61 +14,19 @@ and exits when it is off; the next request starts it again.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-import time
 
 from django.conf import settings
 from django.db import connections
 
+from api.core.background import PeriodicThread
 from api.retention.services import retention_tick
 
 logger = logging.getLogger(__name__)
-
-_lock = threading.Lock()
-_thread: threading.Thread | None = None
-_pid: int | None = None
 
 
 def enabled() -> bool:
     """Whether this process should run the schedule now."""
     return bool(settings.RETENTION_SCHEDULER)
-
-
-def ensure_started(**_signal_kwargs) -> bool:
-    """Start the scheduler thread of this process if it is enabled and not running
-    (a ``request_started`` receiver; cheap when it runs). Returns whether it runs."""
-    global _thread, _pid
-    if not enabled():
-        return False
-    if _thread is not None and _thread.is_alive() and _pid == os.getpid():
-        return True
-    with _lock:
-        if _thread is None or not _thread.is_alive() or _pid != os.getpid():
-            _pid = os.getpid()
-            _thread = threading.Thread(target=_loop, name="retention-scheduler", daemon=True)
-            _thread.start()
-            logger.info(
-                "retention scheduler started (every %g s, pid %d)",
-                settings.RETENTION_SCHEDULER_SECONDS,
-                _pid,
-            )
-    return True
-
-
-def current_thread() -> threading.Thread | None:
-    """The scheduler thread of this process, if one was started (alive or not)."""
-    return _thread if _pid == os.getpid() else None
-
-
-def _loop() -> None:
-    while enabled():
-        tick_once()
-        # sleep in short steps: turning the setting off stops the thread soon
-        deadline = time.monotonic() + max(float(settings.RETENTION_SCHEDULER_SECONDS), 0.1)
-        while enabled() and time.monotonic() < deadline:
-            time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
-    logger.info("retention scheduler stopped (RETENTION_SCHEDULER is off)")
 
 
 def tick_once() -> dict | None:
@@ -87,3 +45,14 @@ def tick_once() -> dict | None:
         return None
     finally:
         connections.close_all()
+
+
+_runner = PeriodicThread(
+    "retention-scheduler",
+    run=tick_once,
+    enabled=enabled,
+    interval=lambda: settings.RETENTION_SCHEDULER_SECONDS,
+)
+#: a ``request_started`` receiver: starts this process's thread (see api.core.background)
+ensure_started = _runner.ensure_started
+current_thread = _runner.current_thread

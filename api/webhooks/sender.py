@@ -32,9 +32,7 @@ disabled, with the reason.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -46,6 +44,7 @@ from django.db.models import F
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from api.core.background import PeriodicThread
 from api.core.errors import PodError
 from api.events.services import events_prune
 from api.webhooks.addresses import resolve_target
@@ -241,46 +240,12 @@ def send_due(*, limit: int | None = None) -> int:
 
 # --- the in-process sender thread ------------------------------------------------------
 
-_lock = threading.Lock()
-_thread: threading.Thread | None = None
-_pid: int | None = None
-_wake = threading.Event()
 _last_prune = 0.0
 PRUNE_EVERY_SECONDS = 3600
 
 
 def enabled() -> bool:
     return bool(settings.WEBHOOK_SENDER)
-
-
-def wake(_event=None) -> None:
-    """Have this process's sender look for due deliveries now (an events listener)."""
-    _wake.set()
-
-
-def ensure_started(**_signal_kwargs) -> bool:
-    """Start this process's sender thread if enabled and not running (a
-    ``request_started`` receiver; cheap when it runs). Returns whether it runs."""
-    global _thread, _pid
-    if not enabled():
-        return False
-    if _thread is not None and _thread.is_alive() and _pid == os.getpid():
-        return True
-    with _lock:
-        if _thread is None or not _thread.is_alive() or _pid != os.getpid():
-            _pid = os.getpid()
-            _thread = threading.Thread(target=_loop, name="webhook-sender", daemon=True)
-            _thread.start()
-            logger.info("webhook sender started (pid %d)", _pid)
-    return True
-
-
-def _loop() -> None:
-    while enabled():
-        run_once()
-        _wake.wait(max(float(settings.WEBHOOK_SENDER_SECONDS), 0.1))
-        _wake.clear()
-    logger.info("webhook sender stopped (WEBHOOK_SENDER is off)")
 
 
 def run_once() -> int:
@@ -301,6 +266,14 @@ def run_once() -> int:
         connections.close_all()
 
 
-def current_thread() -> threading.Thread | None:
-    """This process's sender thread, if one was started (alive or not)."""
-    return _thread if _pid == os.getpid() else None
+_runner = PeriodicThread(
+    "webhook-sender",
+    run=run_once,
+    enabled=enabled,
+    interval=lambda: settings.WEBHOOK_SENDER_SECONDS,
+)
+#: a ``request_started`` receiver: starts this process's thread (see api.core.background)
+ensure_started = _runner.ensure_started
+current_thread = _runner.current_thread
+#: an events listener: look for due deliveries now
+wake = _runner.wake
