@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field
 
+from api.core.fields import line
 from api.videos.models import Licence
 from api.videos.schemas import Description, TagName, Title, VideoIn
 from podv5_contract.net import URL_MAX_LENGTH
@@ -15,14 +16,17 @@ _URL = (
     "http(s) URL of a media file, a PeerTube video (/w/<id>, /videos/watch/<id>) or a "
     "BigBlueButton recording (/playback/presentation/2.3/<recordId>)"
 )
+#: the control-character rule only: the length is net.py's to refuse (import_invalid_url)
+_OneLine = line(64 * 1024, strip=False)
 _KIND = "auto: from the URL's form; direct: a media file; peertube; bbb (BigBlueButton)"
 _FROM_SOURCE = "; left out: the source's own when it has one"
 
 
 class ImportIn(VideoIn):
-    # a plain string: podv5_contract.net says what is wrong with it, length included
-    # (422 import_invalid_url past URL_MAX_LENGTH)
-    url: str = Field(description=_URL + f", at most {URL_MAX_LENGTH} characters")
+    # one line without NUL or control characters (422 validation_error, like every text
+    # input: PostgreSQL text can't hold NUL); podv5_contract.net says what else is wrong
+    # with it, its length included (422 import_invalid_url past URL_MAX_LENGTH)
+    url: _OneLine = Field(description=_URL + f", at most {URL_MAX_LENGTH} characters")
     kind: Literal["auto", "direct", "peertube", "bbb"] = Field("auto", description=_KIND)
     title: Title | None = Field(None, description="the file name until then" + _FROM_SOURCE)
     description: Description | None = Field(None, description="none" + _FROM_SOURCE)
