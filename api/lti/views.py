@@ -44,7 +44,10 @@ from api.lti import selectors, services, tool
 from api.lti.errors import LtiInvalidDeepLink, LtiInvalidMessage
 from api.videos.selectors import video_get
 
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
+#: the session's backend: one that is always in AUTHENTICATION_BACKENDS and answers
+#: get_user() (local accounts' ModelBackend, whatever USE_LOCAL_AUTH says), else the
+#: session would not authenticate the next request
+_BACKEND = "api.accounts.local.backends.LocalPasswordBackend"
 
 
 def launch_url(request: HttpRequest) -> str:
