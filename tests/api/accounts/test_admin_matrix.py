@@ -87,10 +87,10 @@ def _make_world() -> dict:
 def world(django_db_setup, django_db_blocker):
     """The actors, subjects and videos, created once for the module (each test's changes
     are rolled back with its transaction), deleted at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = _make_world()
+    yield data
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            data = _make_world()
-        yield data
         Video.objects.filter(pk__in=[v.pk for v in data["videos"]]).delete()
         User.objects.filter(username__startswith="matrix-").delete()
         AccessGroup.objects.filter(code_name__startswith="matrix-").delete()

@@ -172,32 +172,30 @@ def world(django_db_setup, django_db_blocker):
     """The video matrix's actors, plus channels, playlists, a discipline and a type;
     created once for the module (each test's changes are rolled back), deleted at the
     end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = _make_world()
+        users, group = data["users"], data["group"]
+        owner, coowner = users["owner"], users["coowner"]
+        data["channels"] = {
+            name: make_channel([owner], title=f"matrix {name}", visibility=name, members=[coowner])
+            for name in ("public", "private")
+        }
+        data["playlists"] = {}
+        for name in ("public", "unlisted", "private", "restricted"):
+            playlist = Playlist.objects.create(owner=owner, title=name, visibility=name)
+            playlist.additional_owners.set([coowner])
+            if name == "restricted":
+                playlist.access_groups.set([group])
+            data["playlists"][name] = playlist
+        data["vocabularies"] = {
+            "discipline": Discipline.objects.create(title="Matrix", slug="matrix-d"),
+            "type": VideoType.objects.create(title="Matrix", slug="matrix-t"),
+        }
+        data["own_videos"] = {
+            name: make_video(user, title=f"own {name}") for name, user in users.items()
+        }
+    yield data
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            data = _make_world()
-            users, group = data["users"], data["group"]
-            owner, coowner = users["owner"], users["coowner"]
-            data["channels"] = {
-                name: make_channel(
-                    [owner], title=f"matrix {name}", visibility=name, members=[coowner]
-                )
-                for name in ("public", "private")
-            }
-            data["playlists"] = {}
-            for name in ("public", "unlisted", "private", "restricted"):
-                playlist = Playlist.objects.create(owner=owner, title=name, visibility=name)
-                playlist.additional_owners.set([coowner])
-                if name == "restricted":
-                    playlist.access_groups.set([group])
-                data["playlists"][name] = playlist
-            data["vocabularies"] = {
-                "discipline": Discipline.objects.create(title="Matrix", slug="matrix-d"),
-                "type": VideoType.objects.create(title="Matrix", slug="matrix-t"),
-            }
-            data["own_videos"] = {
-                name: make_video(user, title=f"own {name}") for name, user in users.items()
-            }
-        yield data
         Video.objects.filter(owner__username__startswith="matrix-").delete()
         Channel.objects.filter(pk__in=[c.pk for c in data["channels"].values()]).delete()
         for obj in data["vocabularies"].values():

@@ -80,14 +80,14 @@ def _cases():
 def world(django_db_setup, django_db_blocker):
     """The video matrix's actors and videos, each video with an embed token of its
     owner; created once for the module, deleted at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = _make_world()
+        data["tokens"] = {
+            name: embed_token_create(video=video, actor=video.owner)
+            for name, video in data["videos"].items()
+        }
+    yield data
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            data = _make_world()
-            data["tokens"] = {
-                name: embed_token_create(video=video, actor=video.owner)
-                for name, video in data["videos"].items()
-            }
-        yield data
         Video.objects.filter(pk__in=[v.pk for v in data["videos"].values()]).delete()
         User.objects.filter(username__startswith="matrix-").delete()
         data["group"].delete()

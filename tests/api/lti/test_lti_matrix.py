@@ -51,11 +51,11 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = _make_world()
+        data["platform"] = platform_create(**{**NEW, "issuer": "https://moodle.test"})
+    yield data
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            data = _make_world()
-            data["platform"] = platform_create(**{**NEW, "issuer": "https://moodle.test"})
-        yield data
         LtiPlatform.objects.all().delete()
         Video.objects.filter(pk__in=[v.pk for v in data["videos"].values()]).delete()
         User.objects.filter(username__startswith="matrix-").delete()

@@ -23,9 +23,12 @@ def v4_template(tmp_path_factory, django_db_blocker):
     media.mkdir()
     clip = make_clip(root / "clip.mp4", seconds=1.0, size="160x120")
     name = f"v4_template_{uuid.uuid4().hex[:8]}"
+    # unblocked for the setup and the teardown only: a yield inside unblock() would leave
+    # the database open to every test of the session after this one
     with django_db_blocker.unblock():
         data = seed(create_database(name), media, clip)
-        yield name, data
+    yield name, data
+    with django_db_blocker.unblock():
         drop_database(name)
 
 

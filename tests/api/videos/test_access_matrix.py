@@ -163,10 +163,10 @@ def _make_world() -> dict:
 def world(django_db_setup, django_db_blocker):
     """The actors and videos, created once for the module (each test's changes are
     rolled back with its transaction), deleted at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        data = _make_world()
+    yield data
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            data = _make_world()
-        yield data
         Video.objects.filter(pk__in=[v.pk for v in data["videos"].values()]).delete()
         User.objects.filter(username__startswith="matrix-").delete()
         data["group"].delete()
