@@ -1,0 +1,70 @@
+"""The encode worker's transcription step (``spec.transcribe``, see
+``podv5_contract.transcribe``): the engine is loaded right after the probe (a missing
+model fails the job before the encode), the captions are made after the encode, next to
+the other outputs; a transcription-only job (``transcribe.only``) makes them alone.
+
+Errors are ``TranscriptionError`` with a stable ``reason``, which ``run.run_job``
+reports as it does a ``JobFailed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from podv5_contract.outputs import CaptionOutput, TranscriptionManifest
+from podv5_contract.spec import EncodingJobSpec
+from podv5_contract.transcribe import REASON_NO_AUDIO
+from podv5_media.probe import MediaInfo
+from podv5_media.transcribe import Transcriber, TranscriptionError
+
+from . import layout
+from .report import Reporter
+
+log = logging.getLogger(__name__)
+
+
+def transcriber_for(spec: EncodingJobSpec, info: MediaInfo) -> Transcriber | None:
+    """The loaded engine of ``spec.transcribe``, or None when there is nothing to do: no
+    ``transcribe``, or a source without audio next to an encode (a transcription-only
+    job fails then, ``transcription_no_audio``)."""
+    options = spec.transcribe
+    if options is None:
+        return None
+    if info.audio is None:
+        if options.only:
+            raise TranscriptionError(REASON_NO_AUDIO, "The source has no audio to transcribe.")
+        log.warning("the source has no audio stream: no captions")
+        return None
+    return Transcriber(options)
+
+
+def make_captions(
+    transcriber: Transcriber | None, source: Path, out: Path, duration: float
+) -> list[CaptionOutput]:
+    """The captions of ``source`` under ``out`` (none without a transcriber)."""
+    if transcriber is None:
+        return []
+    return [transcriber.run(source, out, duration=duration)]
+
+
+def transcribe_only(
+    spec: EncodingJobSpec, info: MediaInfo, source: Path, transcriber: Transcriber,
+    reporter: Reporter, out: Path,
+) -> TranscriptionManifest:  # fmt: skip
+    """A transcription-only job: the captions and ``manifest.json`` under ``out`` (not
+    yet published), with ``encoding.progress`` as the engine goes."""
+    out.mkdir(parents=True, exist_ok=True)
+    caption = transcriber.run(source, out, duration=info.duration, on_progress=reporter.progress)
+    reporter.progress(100.0)
+    total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    manifest = TranscriptionManifest(
+        job_id=str(spec.job_id),
+        video_id=str(spec.video_id),
+        duration=round(info.duration, 3),
+        source=info.to_source_info(),
+        captions=[caption],
+        total_size_bytes=total,
+    )
+    (out / layout.MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
+    return manifest
