@@ -37,7 +37,7 @@ from api.core.env import (
 from api.core.http import TimeoutSession
 from podv5_contract.spec import RATE_CONTROLS
 from podv5_contract.storage import S3Config, StorageError
-from podv5_contract.transcribe import LANGUAGE_PATTERN
+from podv5_contract.transcribe import LANGUAGE_PATTERN, engine_supports
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -526,6 +526,11 @@ TRANSCRIBE_LANGUAGE = env("TRANSCRIBE_LANGUAGE", "en")
 if not re.fullmatch(LANGUAGE_PATTERN, TRANSCRIBE_LANGUAGE):
     raise ImproperlyConfigured(
         f"TRANSCRIBE_LANGUAGE must be a BCP 47 tag (e.g. 'en'), got {TRANSCRIBE_LANGUAGE!r}"
+    )
+if engine_supports(TRANSCRIBE_ENGINE, TRANSCRIBE_LANGUAGE) is False:
+    raise ImproperlyConfigured(
+        f"TRANSCRIBE_LANGUAGE={TRANSCRIBE_LANGUAGE!r}: the {TRANSCRIBE_ENGINE} engine has "
+        "no model for it (TRANSCRIBE_ENGINE)"
     )
 #: the whisper model directory (CTranslate2 format) as the workers see it, e.g. on the
 #: media volume; empty: the workers' own TRANSCRIBE_WHISPER_MODEL_PATH

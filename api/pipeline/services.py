@@ -146,9 +146,10 @@ def recording_received(
 ) -> Video | None:
     """A live event ended with a recording at ``uri``: a new Video owned by the event's
     owner (title, description, visibility, access groups and co-owners carried over)
-    whose source is the recording, sent to the normal encoding, and recorded on the
-    event. None if the recording is missing or outside the storage. ``duration``:
-    the recording's, seconds (a long one is encoded in chunks)."""
+    whose source is the recording, sent to the normal encoding (with automatic captions
+    if ``AUTO_TRANSCRIBE``), and recorded on the event. None if the recording is
+    missing or outside the storage. ``duration``: the recording's, seconds (a long one
+    is encoded in chunks)."""
     try:
         path = Path(default_storage.path(storage.storage_name(uri)))
     except ValueError:
@@ -170,7 +171,10 @@ def recording_received(
     video = video_attach_source(
         video=video, stored_name=stored, filename=RECORDING_FILENAME, size=size
     )
-    encoding_job_create(video=video, duration=duration)
+    # transcribed as an upload without the option is: if AUTO_TRANSCRIBE
+    encoding_job_create(
+        video=video, duration=duration, transcribe=upload_transcribe_option(metadata={})
+    )
     publish_video("video.processing", video)
     live_event_set_video(event=event, video=video)
     logger.info("live event %s: recording → video %s", event.id, video.id)

@@ -234,3 +234,16 @@ def test_no_track_for_silence_or_a_file_that_is_not_webvtt(ready):
     bad = _caption("jobs/2/", "not a caption file")
     assert captions_import(video=ready, output_prefix="jobs/2/", captions=[bad]) == []
     assert not Track.objects.exists()
+
+
+def test_a_live_recording_is_transcribed_when_auto_transcribe_is_on(user, settings):
+    from tests.api.pipeline.test_services import make_event
+
+    settings.AUTO_TRANSCRIBE = True
+    event = make_event(user, record=True)
+    path = settings.MEDIA_ROOT / "live" / str(event.id) / "recording.ts"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x47" * 188 * 10)
+    video = pipeline.recording_received(event=event, uri=f"file://{path}")
+    (job,) = EncodingJob.objects.filter(video=video)
+    assert job.spec["transcribe"] == {"engine": "pocketsphinx", "language": "en", "only": False}
