@@ -40,12 +40,13 @@ def transcriber_for(spec: EncodingJobSpec, info: MediaInfo) -> Transcriber | Non
 
 
 def make_captions(
-    transcriber: Transcriber | None, source: Path, out: Path, duration: float
+    transcriber: Transcriber | None, source: Path, info: MediaInfo, out: Path, duration: float
 ) -> list[CaptionOutput]:
-    """The captions of ``source`` under ``out`` (none without a transcriber)."""
-    if transcriber is None:
+    """The captions of ``source``'s main audio stream under ``out`` (none without a
+    transcriber)."""
+    if transcriber is None or info.audio is None:
         return []
-    return [transcriber.run(source, out, duration=duration)]
+    return [transcriber.run(source, out, duration=duration, stream=info.audio.index)]
 
 
 def transcribe_only(
@@ -55,7 +56,13 @@ def transcribe_only(
     """A transcription-only job: the captions and ``manifest.json`` under ``out`` (not
     yet published), with ``encoding.progress`` as the engine goes."""
     out.mkdir(parents=True, exist_ok=True)
-    caption = transcriber.run(source, out, duration=info.duration, on_progress=reporter.progress)
+    caption = transcriber.run(
+        source,
+        out,
+        duration=info.duration,
+        stream=info.audio.index if info.audio else None,
+        on_progress=reporter.progress,
+    )
     reporter.progress(100.0)
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     manifest = TranscriptionManifest(

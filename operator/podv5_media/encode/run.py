@@ -206,7 +206,7 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
     if board:
         vtt = build_vtt(plan.storyboard, Path(layout.STORYBOARD_IMAGE).name, plan.duration)
         (out / layout.STORYBOARD_VTT).write_text(vtt)
-    captions = transcription.make_captions(transcriber, source, out, plan.duration)
+    captions = transcription.make_captions(transcriber, source, info, out, plan.duration)
     manifest = build_manifest(
         spec=spec,
         info=info,

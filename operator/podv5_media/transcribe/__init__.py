@@ -1,6 +1,6 @@
 """Automatic captions: speech → WebVTT, inside ``media-encode`` (``spec.transcribe``).
 
-``audio`` decodes the source's first audio stream to 16 kHz mono PCM (PyAV), an engine
+``audio`` decodes the source's main audio stream to 16 kHz mono PCM (PyAV), an engine
 (``sphinx``: PocketSphinx; ``whisper``: faster-whisper) turns it into ``Segment``s
 (start/end seconds, text), ``webvtt`` lays them out as cues, and ``job.Transcriber``
 ties the steps together for the encode worker (``podv5_media.encode.run``). Failures are

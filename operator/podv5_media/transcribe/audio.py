@@ -1,6 +1,7 @@
 """The source's speech as engines take it: 16 kHz, mono, signed 16-bit PCM.
 
-``decode_pcm(path)`` decodes the first audio stream with PyAV (libav's resampler: every
+``decode_pcm(path, index)`` decodes an audio stream (the probe's main one; default: the
+first) with PyAV (libav's resampler: every
 channel mixed down, any rate converted) into one ``numpy.int16`` array: 32 kB per
 second of audio (115 MB for an hour), which both engines need whole or in large parts.
 """
@@ -17,15 +18,17 @@ from podv5_contract.transcribe import REASON_FAILED, REASON_NO_AUDIO
 from podv5_media.transcribe.engines import SAMPLE_RATE, TranscriptionError
 
 
-def decode_pcm(path: Path) -> np.ndarray:
-    """The first audio stream of ``path`` as int16 samples at ``SAMPLE_RATE`` Hz, mono.
-    TranscriptionError ``transcription_no_audio`` without an audio stream,
-    ``transcription_failed`` if it cannot be decoded."""
+def decode_pcm(path: Path, index: int | None = None) -> np.ndarray:
+    """Audio stream ``index`` (a container stream index; None: the first audio stream)
+    of ``path`` as int16 samples at ``SAMPLE_RATE`` Hz, mono. TranscriptionError
+    ``transcription_no_audio`` without an audio stream, ``transcription_failed`` if it
+    cannot be decoded."""
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
                 raise TranscriptionError(REASON_NO_AUDIO, "The source has no audio stream.")
-            stream = container.streams.audio[0]
+            by_index = {s.index: s for s in container.streams.audio}
+            stream = by_index.get(index, container.streams.audio[0])
             resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
             chunks: list[np.ndarray] = []
             for frame in container.decode(stream):

@@ -93,12 +93,14 @@ class Transcriber:
         out_dir: Path,
         *,
         duration: float,
+        stream: int | None = None,
         on_progress: Callable[[float], None] | None = None,
     ) -> CaptionOutput:
-        """Transcribe ``source`` into ``out_dir/captions/<language>.vtt``; ``duration``
-        (seconds, the media's) bounds the cue times; ``on_progress(percent)``."""
+        """Transcribe audio stream ``stream`` (a stream index; None: the first) of
+        ``source`` into ``out_dir/captions/<language>.vtt``; ``duration`` (seconds, the
+        media's) bounds the cue times; ``on_progress(percent)``."""
         started = time.monotonic()
-        pcm = decode_pcm(source)
+        pcm = decode_pcm(source, stream)
         audio_seconds = len(pcm) / SAMPLE_RATE
         total = duration if duration > 0 else audio_seconds
         report = on_progress or (lambda _p: None)
