@@ -31,6 +31,7 @@ from api.captions.models import Track, TrackKind
 from api.captions.services import track_save_generated
 from api.core import storage
 from api.core.errors import Conflict, InvalidState, PodError, ValidationFailed
+from api.editing.selectors import edit_spec_for
 from api.encoding.models import EncodingJob, JobPhase
 from api.encoding.services import encoding_job_create
 from api.videos.models import Video, VideoStatus
@@ -140,7 +141,9 @@ def transcription_start(
     if video.status != VideoStatus.READY or not video.source_name or unfinished:
         raise InvalidState("The video must be ready (encoded) to be transcribed.")
     return encoding_job_create(
-        video=video, transcribe=transcribe_options(engine=engine, language=language, only=True)
+        video=video,
+        edit=edit_spec_for(video=video),  # the captions follow the cut the outputs have
+        transcribe=transcribe_options(engine=engine, language=language, only=True),
     )
 
 

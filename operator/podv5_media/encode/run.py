@@ -153,14 +153,6 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
         except imports.ImportFailed as exc:
             raise JobFailed(exc.reason, str(exc)) from exc
     transcriber = transcription.transcriber_for(spec, info)  # before the encode: fail fast
-    if transcriber is not None and spec.transcribe.only:
-        out = workdir / "out"
-        manifest = transcription.transcribe_only(spec, info, source, transcriber, reporter, out)
-        try:
-            storage.publish(out, spec.output)
-        except storage.StorageError as exc:
-            raise JobFailed("storage_error", str(exc)) from exc
-        return manifest.model_dump(mode="json")
     plan = plan_encoding(info, spec)
     edit = None
     if spec.edit is not None:  # cut and dressing (edit.py)
@@ -170,6 +162,16 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
             raise JobFailed(exc.reason, str(exc)) from exc
         plan = edit.apply(plan)
     log.info("probed in %.2f s; plan: %s", time.monotonic() - started, plan)
+    if transcriber is not None and spec.transcribe.only:  # captions of the edited timeline
+        out = workdir / "out"
+        manifest = transcription.transcribe_only(
+            spec, info, source, transcriber, reporter, out, edit=edit
+        )
+        try:
+            storage.publish(out, spec.output)
+        except storage.StorageError as exc:
+            raise JobFailed("storage_error", str(exc)) from exc
+        return manifest.model_dump(mode="json")
 
     out = workdir / "out"
     _make_dirs(out, plan)
@@ -206,7 +208,7 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
     if board:
         vtt = build_vtt(plan.storyboard, Path(layout.STORYBOARD_IMAGE).name, plan.duration)
         (out / layout.STORYBOARD_VTT).write_text(vtt)
-    captions = transcription.make_captions(transcriber, source, info, out, plan.duration)
+    captions = transcription.make_captions(transcriber, source, info, out, plan.duration, edit)
     manifest = build_manifest(
         spec=spec,
         info=info,

@@ -24,7 +24,7 @@ from podv5_contract.transcribe import (
     engine_supports,
 )
 from podv5_media.transcribe.audio import decode_pcm
-from podv5_media.transcribe.engines import SAMPLE_RATE, Engine, TranscriptionError
+from podv5_media.transcribe.engines import SAMPLE_RATE, Engine, Segment, TranscriptionError
 from podv5_media.transcribe.webvtt import build_webvtt
 
 log = logging.getLogger(__name__)
@@ -95,23 +95,28 @@ class Transcriber:
         duration: float,
         stream: int | None = None,
         on_progress: Callable[[float], None] | None = None,
+        remap: Callable[[Segment], Segment | None] | None = None,
     ) -> CaptionOutput:
         """Transcribe audio stream ``stream`` (a stream index; None: the first) of
         ``source`` into ``out_dir/captions/<language>.vtt``; ``duration`` (seconds, the
-        media's) bounds the cue times; ``on_progress(percent)``."""
+        output's) bounds the cue times; ``on_progress(percent)``; ``remap``: moves each
+        segment onto another timeline (None drops it), e.g. a cut's."""
         started = time.monotonic()
         pcm = decode_pcm(source, stream)
         audio_seconds = len(pcm) / SAMPLE_RATE
         total = duration if duration > 0 else audio_seconds
+        span = audio_seconds or total  # progress: through the audio decoded
         report = on_progress or (lambda _p: None)
         try:
             segments = list(
-                self.engine.transcribe(pcm, lambda t: report(min(100.0, 100.0 * t / total)))
+                self.engine.transcribe(pcm, lambda t: report(min(100.0, 100.0 * t / span)))
             )
         except TranscriptionError:
             raise
         except Exception as exc:  # an engine's own failure (model, memory...)
             raise TranscriptionError(REASON_FAILED, f"{type(exc).__name__}: {exc}") from exc
+        if remap is not None:
+            segments = [s for s in map(remap, segments) if s is not None]
         text, cues = build_webvtt(segments, duration=total)
         rel = f"{CAPTIONS_DIR}/{self.options.language}.vtt"
         (out_dir / CAPTIONS_DIR).mkdir(parents=True, exist_ok=True)

@@ -137,3 +137,34 @@ def test_transcribing_a_source_without_audio_fails_but_its_encode_does_not(
     run = run_worker(silent, transcribe={})
     assert run.returncode == 0, run.stderr
     assert json.loads((run.output_dir / "manifest.json").read_text())["captions"] == []
+
+
+def test_segments_follow_a_cut_onto_the_output_timeline():
+    from fractions import Fraction
+
+    from podv5_media.encode.captions import edited_timeline
+    from podv5_media.encode.edit import EditPlan
+    from podv5_media.transcribe import Segment
+
+    # kept: 2-4 s and 6-10 s of the source (the output is 6 s long)
+    plan = EditPlan(kept=((2.0, 4.0), (6.0, 10.0)), frame_rate=Fraction(25))
+    remap = edited_timeline(plan)
+    assert remap(Segment(2.5, 3.5, "kept")) == Segment(0.5, 1.5, "kept")
+    assert remap(Segment(7.0, 8.0, "later")) == Segment(3.0, 4.0, "later")
+    assert remap(Segment(0.5, 1.5, "trimmed")) is None
+    assert remap(Segment(4.2, 5.8, "removed")) is None
+    over = remap(Segment(1.0, 3.0, "over the trim"))  # its kept part stays
+    assert over.start == 0.0 and over.end == pytest.approx(1.0, abs=0.002)
+    assert edited_timeline(None) is None
+
+
+def test_a_trimmed_video_gets_captions_on_its_own_timeline(run_worker, speech_clip):
+    run = run_worker(speech_clip, transcribe={"only": True}, edit={"trim": {"start": 4.5}})
+    assert run.returncode == 0, run.stderr
+    manifest = TranscriptionManifest.model_validate(
+        json.loads((run.output_dir / "manifest.json").read_text())
+    )
+    assert manifest.duration == pytest.approx(SECONDS - 4.5, abs=0.1)
+    cues = parse_webvtt((run.output_dir / manifest.captions[0].path).read_text())
+    assert cues and all(0 <= c.start < c.end <= manifest.duration for c in cues)
+    assert "books" in _transcript(cues)  # the last sentence, 6-9 s of the source
