@@ -247,3 +247,11 @@ def test_a_live_recording_is_transcribed_when_auto_transcribe_is_on(user, settin
     video = pipeline.recording_received(event=event, uri=f"file://{path}")
     (job,) = EncodingJob.objects.filter(video=video)
     assert job.spec["transcribe"] == {"engine": "pocketsphinx", "language": "en", "only": False}
+
+
+def test_a_reencode_makes_the_generated_captions_again(ready):
+    assert pipeline.video_reencode(video=ready).spec.get("transcribe") is None
+    EncodingJob.objects.all().delete()
+    captions_import(video=ready, output_prefix="jobs/1/", captions=[_caption("jobs/1/")])
+    job = pipeline.video_reencode(video=ready)
+    assert job.spec["transcribe"] == {"engine": "pocketsphinx", "language": "en", "only": False}
