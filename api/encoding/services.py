@@ -76,7 +76,10 @@ def build_spec(
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
         rate_control=settings.ENCODING_RATE_CONTROL,
         callback_url=callback_url(),
-        chunks=chunk_count(duration=duration, has_video=has_video, edit=edit),
+        # the chunked path does not transcribe yet: a job that makes captions is one pass
+        chunks=None
+        if transcribe is not None
+        else chunk_count(duration=duration, has_video=has_video, edit=edit),
         request_id=current_request_id(),  # the request that started it: into worker logs
         edit=edit,
         transcribe=transcribe,

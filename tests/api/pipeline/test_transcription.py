@@ -7,6 +7,7 @@ tests/api/pipeline/test_transcription_e2e.py.)"""
 from __future__ import annotations
 
 import base64
+import uuid
 
 import pytest
 from django.core.files.base import ContentFile
@@ -255,3 +256,16 @@ def test_a_reencode_makes_the_generated_captions_again(ready):
     captions_import(video=ready, output_prefix="jobs/1/", captions=[_caption("jobs/1/")])
     job = pipeline.video_reencode(video=ready)
     assert job.spec["transcribe"] == {"engine": "pocketsphinx", "language": "en", "only": False}
+
+
+def test_a_long_video_that_gets_captions_is_encoded_in_one_pass(ready, settings):
+    from api.encoding.services import build_spec
+    from api.pipeline.transcription import transcribe_options
+
+    settings.ENCODING_CHUNK_MIN_SECONDS = 60
+    plain = build_spec(job_id=uuid.uuid4(), video=ready, duration=3600)
+    assert plain.chunks and plain.chunks >= 2
+    captioned = build_spec(
+        job_id=uuid.uuid4(), video=ready, duration=3600, transcribe=transcribe_options()
+    )
+    assert captioned.chunks is None and captioned.transcribe is not None
