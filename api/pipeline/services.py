@@ -311,6 +311,7 @@ def video_import(*, owner: User, url: str, kind: str = "auto", **fields) -> Vide
             video=video,
             source_name=f"{video.storage_prefix}{SOURCE_DIR}{IMPORTED_SOURCE}",
             source_import=import_spec(url=url, kind=kind, quota_bytes=quota_bytes),
+            transcribe=upload_transcribe_option(metadata={}),  # if AUTO_TRANSCRIBE
         )
         video_import_create(video=video, job_id=job.id, url=url, kind=kind, kept_fields=kept)
         publish_video("video.processing", video)
