@@ -12,6 +12,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import secrets
 from datetime import timedelta
 from functools import partial
@@ -36,6 +37,7 @@ from api.core.env import (
 from api.core.http import TimeoutSession
 from podv5_contract.spec import RATE_CONTROLS
 from podv5_contract.storage import S3Config, StorageError
+from podv5_contract.transcribe import LANGUAGE_PATTERN, engine_supports
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -514,6 +516,27 @@ ANALYTICS_VIEW_FRACTION = env_float("ANALYTICS_VIEW_FRACTION", 0.5, minimum=0)
 ANALYTICS_RETENTION_BUCKETS = min(env_int("ANALYTICS_RETENTION_BUCKETS", 100, minimum=1), 1000)
 ANALYTICS_HEARTBEAT_MAX_SECONDS = env_float("ANALYTICS_HEARTBEAT_MAX_SECONDS", 120, minimum=1)
 ANALYTICS_SESSION_IDLE_SECONDS = env_int("ANALYTICS_SESSION_IDLE_SECONDS", 6 * 3600, minimum=60)
+# api.pipeline.transcription: automatic captions (speech → WebVTT by the encode worker)
+#: transcribe every upload unless its Upload-Metadata says ``transcribe off``
+AUTO_TRANSCRIBE = env_bool("AUTO_TRANSCRIBE", False)
+#: the engine of transcriptions that name none: ``pocketsphinx`` or ``whisper``
+TRANSCRIBE_ENGINE = env_choice("TRANSCRIBE_ENGINE", "pocketsphinx", ("pocketsphinx", "whisper"))
+#: the language (BCP 47) of transcriptions that name none
+TRANSCRIBE_LANGUAGE = env("TRANSCRIBE_LANGUAGE", "en")
+if not re.fullmatch(LANGUAGE_PATTERN, TRANSCRIBE_LANGUAGE):
+    raise ImproperlyConfigured(
+        f"TRANSCRIBE_LANGUAGE must be a BCP 47 tag (e.g. 'en'), got {TRANSCRIBE_LANGUAGE!r}"
+    )
+if engine_supports(TRANSCRIBE_ENGINE, TRANSCRIBE_LANGUAGE) is False:
+    raise ImproperlyConfigured(
+        f"TRANSCRIBE_LANGUAGE={TRANSCRIBE_LANGUAGE!r}: the {TRANSCRIBE_ENGINE} engine has "
+        "no model for it (TRANSCRIBE_ENGINE)"
+    )
+#: the whisper model directory (CTranslate2 format) as the workers see it, e.g. on the
+#: media volume; empty: the workers' own TRANSCRIBE_WHISPER_MODEL_PATH
+TRANSCRIBE_WHISPER_MODEL_PATH = env("TRANSCRIBE_WHISPER_MODEL_PATH", "")
+if TRANSCRIBE_WHISPER_MODEL_PATH and not TRANSCRIBE_WHISPER_MODEL_PATH.startswith("/"):
+    raise ImproperlyConfigured("TRANSCRIBE_WHISPER_MODEL_PATH must be an absolute path")
 #: URL prefix of an nginx ``internal`` location that maps to MEDIA_ROOT (e.g.
 #: ``/protected-media/``): when set, the media view checks access and answers with
 #: ``X-Accel-Redirect`` instead of sending the file itself

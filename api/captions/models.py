@@ -34,6 +34,10 @@ class Track(models.Model):
     source_format = models.CharField(max_length=8)
     #: bytes of the stored WebVTT file
     size = models.PositiveIntegerField()
+    #: made by automatic transcription (``generator`` names the engine); an upload by a
+    #: person makes it false, and a new transcription never replaces such a track
+    generated = models.BooleanField(default=False)
+    generator = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -29,6 +29,11 @@ class TrackOut(Schema):
     label: str
     source_format: str = Field(description="format uploaded: vtt, or srt (converted)")
     size: int = Field(description="bytes of the WebVTT file")
+    generated: bool = Field(
+        description="made by automatic transcription (an upload replaces it; a new "
+        "transcription never replaces an uploaded track)"
+    )
+    generator: str = Field(description="the transcription engine of a generated track")
 
 
 class TrackPatch(Schema):

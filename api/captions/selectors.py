@@ -31,7 +31,8 @@ def track_entry(*, request: HttpRequest, track: Track, token: str | None) -> dic
     """One track as the player config and the track endpoints show it: ``id``, ``url``
     (the WebVTT file; with ``token`` for a non-public video, see
     ``api.playback.services.video_media_token``), ``lang``, ``kind``, ``label``,
-    ``source_format``, ``size`` (bytes)."""
+    ``source_format``, ``size`` (bytes), ``generated`` and ``generator`` (automatic
+    captions: the engine)."""
     return {
         "id": track.id,
         "url": media_url(request, track.file_name, token),
@@ -40,6 +41,8 @@ def track_entry(*, request: HttpRequest, track: Track, token: str | None) -> dic
         "label": track.label,
         "source_format": track.source_format,
         "size": track.size,
+        "generated": track.generated,
+        "generator": track.generator,
     }
 
 

@@ -38,11 +38,20 @@ def _delete_file(name: str) -> None:
 
 @transaction.atomic
 def track_save(
-    *, video: Video, lang: str, kind: TrackKind, label: str, data: bytes, size: int
+    *,
+    video: Video,
+    lang: str,
+    kind: TrackKind,
+    label: str,
+    data: bytes,
+    size: int,
+    generator: str = "",
 ) -> tuple[Track, bool]:
     """Store a WebVTT or SRT file (converted to WebVTT) as the ``lang``/``kind`` track
     of ``video``, replacing the one there was; returns ``(track, created)``. ``size``:
-    the upload's size in bytes, checked before anything is read. The file gets a new
+    the upload's size in bytes, checked before anything is read. ``generator``: the
+    engine of an automatic transcription (the track is then ``generated``); empty for
+    a file a person uploads. The file gets a new
     name each time (``videos/<id>/captions/<lang>.<kind>.<random>.vtt``), so cached
     copies of the old one never mask the new one; the old file goes after commit."""
     if size > settings.CAPTION_MAX_SIZE:
@@ -64,6 +73,7 @@ def track_save(
             track = Track(video=video, lang=lang, kind=kind)
         track.label = label or lang
         track.file_name, track.source_format, track.size = name, source_format, len(body)
+        track.generated, track.generator = bool(generator), generator[:32]
         with transaction.atomic():
             track.save()
     except IntegrityError:
@@ -75,6 +85,33 @@ def track_save(
     if old_name:
         transaction.on_commit(lambda: _delete_file(old_name))
     return track, created
+
+
+@transaction.atomic
+def track_save_generated(
+    *, video: Video, lang: str, label: str, data: bytes, generator: str
+) -> Track | None:
+    """Store the WebVTT file an automatic transcription made (by ``generator``) as the
+    ``lang`` captions track of ``video``: it replaces a generated track, never one a
+    person uploaded (None then, nothing stored). Errors as :func:`track_save`."""
+    existing = (
+        Track.objects.select_for_update()
+        .filter(video=video, lang=lang, kind=TrackKind.CAPTIONS)
+        .first()
+    )
+    if existing is not None and not existing.generated:
+        logger.info("video %s: %s captions kept (made by a person)", video.id, lang)
+        return None
+    track, _ = track_save(
+        video=video,
+        lang=lang,
+        kind=TrackKind.CAPTIONS,
+        label=label,
+        data=data,
+        size=len(data),
+        generator=generator,
+    )
+    return track
 
 
 @transaction.atomic

@@ -314,6 +314,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "comment_deleted": (409, "Replying to or editing a deleted comment."),
     "track_exists": (409, "Another upload of the same caption track is under way."),
     "chapter_exists": (409, "Another chapter of the video starts at the same time."),
+    "transcription_running": (409, "A transcription of the video is already running."),
     "event_over": (409, "The live event's end has passed."),
     "not_live": (409, "The live event is not live."),
     "ingest_busy": (409, "The live event's ingest is already in use."),
@@ -394,6 +395,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "retention_limit_exceeded": (
         422,
         "An owner's new deletion date past the policy's latest (RETENTION_EXTEND_MAX_YEARS).",
+    ),
+    "transcription_language_unsupported": (
+        422,
+        "A transcription in a language its engine has no model for (pocketsphinx: English).",
     ),
     "import_invalid_url": (
         422,

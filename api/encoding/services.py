@@ -28,8 +28,9 @@ from api.videos.models import Video
 from podv5_contract.edit import EditSpec
 from podv5_contract.events import EncodingEventData
 from podv5_contract.imports import ImportSpec
-from podv5_contract.outputs import Manifest
+from podv5_contract.outputs import Manifest, TranscriptionManifest
 from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
+from podv5_contract.transcribe import Transcribe
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +58,14 @@ def build_spec(
     has_video: bool = True,
     source_name: str | None = None,
     source_import: ImportSpec | None = None,
+    transcribe: Transcribe | None = None,
 ) -> EncodingJobSpec:
     """The EncodingJob spec for a video's current source; ``edit``: its cut and dressing
     (``api.editing.selectors.edit_spec_for``); ``duration`` (seconds) and ``has_video``:
     what the source's probe found, which decides chunking (``chunk_count``).
     ``source_import``: the worker imports the source from a URL and stores it at
-    ``source_name`` first (its duration unknown: one pass)."""
+    ``source_name`` first (its duration unknown: one pass). ``transcribe``: make captions
+    too (or only them, ``transcribe.only``; see ``podv5_contract.transcribe``)."""
     return EncodingJobSpec(
         job_id=job_id,
         video_id=video.id,
@@ -73,10 +76,20 @@ def build_spec(
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
         rate_control=settings.ENCODING_RATE_CONTROL,
         callback_url=callback_url(),
-        chunks=chunk_count(duration=duration, has_video=has_video, edit=edit),
+        # the chunked path does not transcribe yet: a job that makes captions is one pass
+        chunks=None
+        if transcribe is not None
+        else chunk_count(duration=duration, has_video=has_video, edit=edit),
         request_id=current_request_id(),  # the request that started it: into worker logs
         edit=edit,
+        transcribe=transcribe,
     )
+
+
+def is_transcription_only(job: EncodingJob) -> bool:
+    """Whether the job only transcribes (``spec.transcribe.only``): no new outputs for
+    its video, a ``TranscriptionManifest`` when it succeeds."""
+    return bool((job.spec.get("transcribe") or {}).get("only"))
 
 
 @transaction.atomic
@@ -88,11 +101,12 @@ def encoding_job_create(
     has_video: bool = True,
     source_name: str | None = None,
     source_import: ImportSpec | None = None,
+    transcribe: Transcribe | None = None,
 ) -> EncodingJob:
-    """Create the job for the video's source (with ``edit`` applied on the way) and hand
-    it to the backend once committed. ``duration``/``has_video``: the source's probe,
-    when known (long videos are chunked, see ``chunk_count``); ``source_import``: see
-    :func:`build_spec`."""
+    """Create the job for the video's source (with ``edit`` applied on the way, and
+    ``transcribe``) and hand it to the backend once committed. ``duration``/``has_video``:
+    the source's probe, when known (long videos are chunked, see ``chunk_count``);
+    ``source_import``: see :func:`build_spec`."""
     job = EncodingJob(video=video, backend=settings.ENCODING_BACKEND)
     spec = build_spec(
         job_id=job.id,
@@ -102,6 +116,7 @@ def encoding_job_create(
         has_video=has_video,
         source_name=source_name,
         source_import=source_import,
+        transcribe=transcribe,
     )
     job.spec = spec.to_wire()
     job.save()
@@ -116,7 +131,7 @@ class JobUpdate(NamedTuple):
 
     job: EncodingJob
     applied: bool
-    manifest: Manifest | None = None
+    manifest: Manifest | TranscriptionManifest | None = None
 
     def outcome(self) -> dict:
         """The callback's answer: ``{job_id, phase, progress, applied}``."""
@@ -152,7 +167,8 @@ def encoding_job_apply(*, job_id: UUID, event_type: str, data: EncodingEventData
             job.progress = max(job.progress, min(progress, 99.9))
     elif event_type == "encoding.succeeded":
         try:
-            manifest = Manifest.model_validate(data.manifest or {})
+            model = TranscriptionManifest if is_transcription_only(job) else Manifest
+            manifest = model.model_validate(data.manifest or {})
         except ValidationError as exc:
             raise ValidationFailed(
                 f"Invalid manifest: {exc.errors()[0]['msg']}", field="data.manifest"

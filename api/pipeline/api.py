@@ -1,5 +1,7 @@
 """Pipeline endpoints under ``/videos/``: import a video from a URL; encode the kept
-source again."""
+source again; transcribe its speech (``api.pipeline.transcription``: owners, additional
+owners and staff, the captions endpoints' rules: 403 for others who can see the video,
+404 for those who cannot)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from api.accounts.auth import auth_required
 from api.core.ratelimit import enforce
 from api.encoding.schemas import JobOut
 from api.imports.schemas import ImportIn
+from api.pipeline import selectors, transcription
+from api.pipeline.schemas import TranscriptionIn, TranscriptionOut
 from api.pipeline.services import video_import, video_reencode
 from api.videos.schemas import VideoOut
 from api.videos.selectors import video_get, video_get_editable
@@ -42,3 +46,26 @@ def import_video(request, payload: ImportIn):
     enforce(request, "upload_create")
     video = video_import(owner=request.auth, **payload.dict())
     return Status(202, video_get(video_id=video.id, user=request.auth))
+
+
+@router.post(
+    "/{uuid:video_id}/transcriptions", response={202: TranscriptionOut}, auth=auth_required
+)
+def start_transcription(request, video_id: UUID, payload: TranscriptionIn):
+    """Transcribe the video's speech into a captions track (generated; it replaces the
+    generated track of the language, never an uploaded one): 202 with the job, whose
+    phase and progress show here and in the video's ``encoding``. 409
+    ``transcription_running`` while one runs, ``invalid_state`` while the video is not
+    ready; 422 ``transcription_language_unsupported`` for a language the engine lacks."""
+    video = video_get_editable(video_id=video_id, user=request.auth)
+    job = transcription.transcription_start(
+        video=video, engine=payload.engine, language=payload.language
+    )
+    return Status(202, selectors.transcription_entry(job))
+
+
+@router.get("/{uuid:video_id}/transcriptions", response=list[TranscriptionOut], auth=auth_required)
+def list_transcriptions(request, video_id: UUID):
+    """The video's transcriptions (with its encodes or alone), newest first."""
+    video = video_get_editable(video_id=video_id, user=request.auth)
+    return selectors.transcription_list(video=video)

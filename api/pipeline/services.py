@@ -5,8 +5,9 @@
 - :func:`source_imported` — a file of another platform (the Esup-Pod V4 import) → a
   copy as the video's source → encode;
 - :func:`encoding_succeeded` / :func:`encoding_failed` — a job's end: the video is
-  ready (chapters imported) or failed; :func:`encoding_job_lost` for a job its backend
-  could not run;
+  ready (chapters and generated captions imported) or failed; :func:`encoding_job_lost`
+  for a job its backend could not run; a transcription-only job's end leaves the video
+  as it is (captions imported, or nothing: see ``api.pipeline.transcription``);
 - :func:`video_reencode` — encode the kept source again, with the video's cut and
   dressing (``api.editing``); a ready video keeps its outputs until the new ones are in;
 - :func:`video_deleted` — cancel the jobs, drop the uploads, delete the video;
@@ -32,7 +33,13 @@ from django.db import transaction
 from api.accounts.models import User
 from api.captions.services import chapters_import
 from api.core import storage
-from api.core.errors import Conflict, InvalidState, PermissionDenied, PodError
+from api.core.errors import (
+    Conflict,
+    InvalidState,
+    PermissionDenied,
+    PodError,
+    ValidationFailed,
+)
 from api.editing.selectors import edit_spec_for
 from api.encoding.models import EncodingJob
 from api.encoding.selectors import encoding_job_active
@@ -41,6 +48,7 @@ from api.encoding.services import (
     encoding_job_fail,
     encoding_jobs_cancel_for_video,
     encoding_output_prefix,
+    is_transcription_only,
 )
 from api.events.payloads import publish_video
 from api.imports.services import (
@@ -54,6 +62,12 @@ from api.imports.services import (
 )
 from api.live.models import LiveEvent
 from api.live.services import live_event_set_video
+from api.pipeline.transcription import (
+    captions_import,
+    reencode_transcribe,
+    transcription_succeeded,
+    upload_transcribe_option,
+)
 from api.uploads.models import Upload
 from api.uploads.probe import check_media
 from api.uploads.services import (
@@ -77,7 +91,7 @@ from api.videos.services import (
     video_update,
 )
 from podv5_contract.imports import ImportedSource
-from podv5_contract.outputs import Manifest
+from podv5_contract.outputs import Manifest, TranscriptionManifest
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +109,7 @@ def source_received(*, upload: Upload) -> Upload:
     probed = upload_probe(upload=upload)
     if upload.is_complete:
         return upload
+    transcribe = _upload_transcribe(upload)
     stored = upload_store_source(upload=upload)
     try:
         with transaction.atomic():
@@ -104,6 +119,7 @@ def source_received(*, upload: Upload) -> Upload:
                 edit=edit_spec_for(video=video),
                 duration=probed["duration"],
                 has_video=probed["video"],
+                transcribe=transcribe,
             )
             publish_video("video.processing", video)
     except Exception:
@@ -112,15 +128,28 @@ def source_received(*, upload: Upload) -> Upload:
     return upload
 
 
+def _upload_transcribe(upload: Upload):
+    """The upload's transcription option (its Upload-Metadata, checked when the upload
+    was created); a value the settings refuse since then: no transcription."""
+    from api.uploads.views import parse_metadata  # the views import this module
+
+    try:
+        return upload_transcribe_option(metadata=parse_metadata(upload.metadata_header))
+    except ValidationFailed as exc:
+        logger.warning("upload %s: no transcription (%s)", upload.id, exc)
+        return None
+
+
 @transaction.atomic
 def recording_received(
     *, event: LiveEvent, uri: str, duration: float | None = None
 ) -> Video | None:
     """A live event ended with a recording at ``uri``: a new Video owned by the event's
     owner (title, description, visibility, access groups and co-owners carried over)
-    whose source is the recording, sent to the normal encoding, and recorded on the
-    event. None if the recording is missing or outside the storage. ``duration``:
-    the recording's, seconds (a long one is encoded in chunks)."""
+    whose source is the recording, sent to the normal encoding (with automatic captions
+    if ``AUTO_TRANSCRIBE``), and recorded on the event. None if the recording is
+    missing or outside the storage. ``duration``: the recording's, seconds (a long one
+    is encoded in chunks)."""
     try:
         path = Path(default_storage.path(storage.storage_name(uri)))
     except ValueError:
@@ -142,7 +171,10 @@ def recording_received(
     video = video_attach_source(
         video=video, stored_name=stored, filename=RECORDING_FILENAME, size=size
     )
-    encoding_job_create(video=video, duration=duration)
+    # transcribed as an upload without the option is: if AUTO_TRANSCRIBE
+    encoding_job_create(
+        video=video, duration=duration, transcribe=upload_transcribe_option(metadata={})
+    )
     publish_video("video.processing", video)
     live_event_set_video(event=event, video=video)
     logger.info("live event %s: recording → video %s", event.id, video.id)
@@ -173,7 +205,8 @@ def source_imported(*, video: Video, path: Path, filename: str) -> Video:
             video = video_attach_source(
                 video=video, stored_name=stored, filename=filename, size=size
             )
-            encoding_job_create(video=video)
+            # transcribed as an upload without the option is: if AUTO_TRANSCRIBE
+            encoding_job_create(video=video, transcribe=upload_transcribe_option(metadata={}))
             publish_video("video.processing", video)
     except Exception:
         storage.delete_prefix(stored)
@@ -182,15 +215,19 @@ def source_imported(*, video: Video, path: Path, filename: str) -> Video:
 
 
 @transaction.atomic
-def encoding_succeeded(*, job: EncodingJob, manifest: Manifest) -> Video:
+def encoding_succeeded(*, job: EncodingJob, manifest: Manifest | TranscriptionManifest) -> Video:
     """The job succeeded: its video is ready with the job's outputs; chapters embedded
-    in the source file are imported, unless the video has chapters already."""
+    in the source file are imported, unless the video has chapters already, and the
+    captions it made become generated tracks. A transcription-only job: its captions
+    only."""
+    prefix = encoding_output_prefix(job=job)
+    if is_transcription_only(job):
+        return transcription_succeeded(job=job, output_prefix=prefix, captions=manifest.captions)
     video = video_mark_ready(
-        video=job.video,
-        output_prefix=encoding_output_prefix(job=job),
-        manifest=manifest.model_dump(mode="json"),
+        video=job.video, output_prefix=prefix, manifest=manifest.model_dump(mode="json")
     )
     chapters_import(video=video, chapters=[c.model_dump() for c in manifest.source.chapters])
+    captions_import(video=video, output_prefix=prefix, captions=manifest.captions)
     publish_video("video.ready", video)
     return video
 
@@ -198,7 +235,8 @@ def encoding_succeeded(*, job: EncodingJob, manifest: Manifest) -> Video:
 @transaction.atomic
 def encoding_failed(*, job: EncodingJob, code: str, message: str) -> Video:
     """The job failed: so does its video, with the job's reason and message; unless the
-    video is ready (a re-encode failed): its outputs stay, the job's record tells why."""
+    video is ready (a re-encode or a transcription-only job failed): its outputs stay,
+    the job's record tells why."""
     video = Video.objects.select_for_update().get(pk=job.video_id)
     if video.status == VideoStatus.READY:
         return video
@@ -225,7 +263,10 @@ def video_reencode(*, video: Video) -> EncodingJob:
     publish_video("video.processing", video)
     # the duration of its last encode (a long video is chunked again; unknown: one pass)
     return encoding_job_create(
-        video=video, edit=edit_spec_for(video=video), duration=video.duration
+        video=video,
+        edit=edit_spec_for(video=video),
+        duration=video.duration,
+        transcribe=reencode_transcribe(video=video),
     )
 
 
@@ -270,6 +311,7 @@ def video_import(*, owner: User, url: str, kind: str = "auto", **fields) -> Vide
             video=video,
             source_name=f"{video.storage_prefix}{SOURCE_DIR}{IMPORTED_SOURCE}",
             source_import=import_spec(url=url, kind=kind, quota_bytes=quota_bytes),
+            transcribe=upload_transcribe_option(metadata={}),  # if AUTO_TRANSCRIBE
         )
         video_import_create(video=video, job_id=job.id, url=url, kind=kind, kept_fields=kept)
         publish_video("video.processing", video)

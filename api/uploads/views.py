@@ -261,6 +261,7 @@ class TusUploadView(View):
                 "Upload-Metadata must carry 'video', a video id.", field="Upload-Metadata.video"
             ) from None
         video = video_get_editable(video_id=video_id, user=user)
+        pipeline.upload_transcribe_option(metadata=metadata)  # a bad `transcribe`: 400 now
         upload = services.upload_create(
             owner=user,
             video=video,

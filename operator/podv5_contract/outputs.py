@@ -137,6 +137,20 @@ class StoryboardOutput(_Model):
     interval: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
 
 
+class CaptionOutput(_Model):
+    """A caption track made by transcription (``spec.transcribe``): a WebVTT file."""
+
+    path: Path
+    #: BCP 47 tag of the speech, as the spec asked
+    language: Annotated[str, Field(max_length=35)]
+    #: the engine that made it (``pocketsphinx``, ``whisper``)
+    engine: Name
+    #: cues in the file, and seconds of audio transcribed
+    cues: Annotated[int, Field(ge=0, le=10**7)]
+    audio_duration: Seconds
+    size_bytes: Bytes
+
+
 class Manifest(_Model):
     version: Annotated[int, Field(ge=1, le=1000)] = MANIFEST_VERSION
     job_id: Annotated[str, Field(max_length=64)]
@@ -148,4 +162,19 @@ class Manifest(_Model):
     mp4: Annotated[list[Mp4Output], Field(max_length=32)] = []
     poster: Path | None = None
     storyboard: StoryboardOutput | None = None
+    #: caption tracks made by transcription (``spec.transcribe``)
+    captions: Annotated[list[CaptionOutput], Field(max_length=8)] = []
+    total_size_bytes: Bytes
+
+
+class TranscriptionManifest(_Model):
+    """``manifest.json`` of a transcription-only job (``spec.transcribe.only``): the
+    captions made from the source, nothing else (no ladder)."""
+
+    version: Annotated[int, Field(ge=1, le=1000)] = MANIFEST_VERSION
+    job_id: Annotated[str, Field(max_length=64)]
+    video_id: Annotated[str, Field(max_length=64)]
+    duration: Seconds
+    source: SourceInfo
+    captions: Annotated[list[CaptionOutput], Field(min_length=1, max_length=8)]
     total_size_bytes: Bytes

@@ -25,6 +25,7 @@ from pydantic.alias_generators import to_camel
 
 from podv5_contract.edit import EditSpec
 from podv5_contract.imports import ImportSpec
+from podv5_contract.transcribe import Transcribe
 
 #: URI schemes the worker knows how to read sources from and write outputs to.
 STORAGE_SCHEMES = ("file", "s3")
@@ -139,6 +140,10 @@ class EncodingJobSpec(_Model):
             description="Fetch the source from this URL first and store it at `source` "
             "(podv5_contract.imports); none: `source` is already stored."
         ),
+    ] = None
+    transcribe: Annotated[
+        Transcribe | None,
+        Field(description="Make a caption track of the speech (WebVTT); none: no captions."),
     ] = None
     callback_url: Annotated[
         Annotated[AnyUrl, UrlConstraints(max_length=2048)] | None,

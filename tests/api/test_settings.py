@@ -90,6 +90,10 @@ def test_migrate_creates_the_embedded_defaults_folders(tmp_path):
         ("LOG_FORMAT", "xml", "LOG_FORMAT must be 'text' or 'json', got 'xml'"),
         ("SECURE_SSL_REDIRECT", "maybe", "SECURE_SSL_REDIRECT must be a boolean"),
         ("ENCODING_RATE_CONTROL", "crf", "ENCODING_RATE_CONTROL must be 'fixed' or 'cappedcrf'"),
+        ("TRANSCRIBE_ENGINE", "vosk", "TRANSCRIBE_ENGINE must be 'pocketsphinx' or 'whisper'"),
+        ("TRANSCRIBE_LANGUAGE", "English", "TRANSCRIBE_LANGUAGE must be a BCP 47 tag"),
+        ("TRANSCRIBE_LANGUAGE", "fr", "the pocketsphinx engine has no model for it"),
+        ("TRANSCRIBE_WHISPER_MODEL_PATH", "models/small", "must be an absolute path"),
     ],
 )
 def test_a_bad_value_is_a_startup_error_naming_the_variable(tmp_path, name, value, message):

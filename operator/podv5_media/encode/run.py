@@ -8,7 +8,10 @@ prefix -> ``encoding.succeeded`` (with the manifest).
 
 Any failure before publishing sends ``encoding.failed`` with a stable ``reason``
 (``unsupported_media``, ``truncated_media``, ``storage_error``, ``ffmpeg_failed``,
-``invalid_output``, ``invalid_edit``, ``internal_error``) and publishes nothing.
+``invalid_output``, ``invalid_edit``, ``internal_error``; a transcription's
+``transcription_*``, see ``podv5_contract.transcribe``) and publishes nothing. With
+``spec.transcribe`` the captions are made after the encode (``captions.py``); with
+``transcribe.only`` instead of it.
 
 Exit codes (``ExitCode``): 0 success; 1 the job failed (``encoding.failed`` sent); 2 bad
 spec or usage (see ``cli.py``); 3 the callback receiver refused ``encoding.running``
@@ -32,7 +35,9 @@ from podv5_contract.spec import EncodingJobSpec
 from podv5_media import imports, storage
 from podv5_media.ffmpeg import FfmpegError, find_ffmpeg, run_ffmpeg
 from podv5_media.probe import UnsupportedMedia, probe
+from podv5_media.transcribe import TranscriptionError
 
+from . import captions as transcription
 from . import layout
 from .command import EncoderSettings, build_ffmpeg_command, build_remux_command
 from .dash import write_mpd
@@ -108,7 +113,7 @@ def run_job(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter | No
         try:
             workdir = _make_workdir(spec, config)
             manifest = _encode(spec, config, reporter, workdir)
-        except JobFailed as exc:
+        except (JobFailed, TranscriptionError) as exc:
             log.error("job %s failed (%s): %s", spec.job_id, exc.reason, exc)
             reporter.failed(exc.reason, str(exc))
             return ExitCode.FAILED
@@ -147,6 +152,7 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
             reporter.imported = imports.keep(fetched, spec.source)
         except imports.ImportFailed as exc:
             raise JobFailed(exc.reason, str(exc)) from exc
+    transcriber = transcription.transcriber_for(spec, info)  # before the encode: fail fast
     plan = plan_encoding(info, spec)
     edit = None
     if spec.edit is not None:  # cut and dressing (edit.py)
@@ -156,6 +162,16 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
             raise JobFailed(exc.reason, str(exc)) from exc
         plan = edit.apply(plan)
     log.info("probed in %.2f s; plan: %s", time.monotonic() - started, plan)
+    if transcriber is not None and spec.transcribe.only:  # captions of the edited timeline
+        out = workdir / "out"
+        manifest = transcription.transcribe_only(
+            spec, info, source, transcriber, reporter, out, edit=edit
+        )
+        try:
+            storage.publish(out, spec.output)
+        except storage.StorageError as exc:
+            raise JobFailed("storage_error", str(exc)) from exc
+        return manifest.model_dump(mode="json")
 
     out = workdir / "out"
     _make_dirs(out, plan)
@@ -192,6 +208,7 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
     if board:
         vtt = build_vtt(plan.storyboard, Path(layout.STORYBOARD_IMAGE).name, plan.duration)
         (out / layout.STORYBOARD_VTT).write_text(vtt)
+    captions = transcription.make_captions(transcriber, source, info, out, plan.duration, edit)
     manifest = build_manifest(
         spec=spec,
         info=info,
@@ -203,7 +220,7 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
         mp4_path=mp4,
         poster=poster,
         storyboard=board,
-    )
+    ).model_copy(update={"captions": captions})
     if edit is not None:
         manifest = edit.remap_manifest(manifest)  # chapters onto the edited timeline
     document = manifest.model_dump(mode="json")
