@@ -13,8 +13,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils.text import slugify
 
+from api.core.text import slug_words
 from api.videos.models import Visibility
 
 #: what a channel may be
@@ -30,7 +30,7 @@ PLAYLIST_VISIBILITIES = (
 
 def tag_slug(name: str) -> str:
     """A tag's normal form: lower-case ASCII slug ("Machine Learning" → "machine-learning")."""
-    return slugify(name.strip())[:100]
+    return slug_words(name.strip())[:100]
 
 
 class Channel(models.Model):

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.utils.text import slugify
 
 from api.accounts.models import AccessGroup, User
 from api.core.access import is_staff
 from api.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, listing
+from api.core.text import slug_words
 from api.editorial.models import (
     Channel,
     Discipline,
@@ -29,7 +29,7 @@ from api.videos.models import Video, Visibility
 
 
 def _unique_slug(model, title: str, *, field: str = "slug", **scope) -> str:
-    base = slugify(title)[:240] or "item"
+    base = slug_words(title)[:240] or "item"
     slug, n = base, 1
     while model.objects.filter(**{field: slug}, **scope).exists():
         n += 1

@@ -7,7 +7,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
-from django.utils.text import slugify
+
+from api.core.text import slug_words
 
 
 class VideoStatus(models.TextChoices):
@@ -70,8 +71,7 @@ UPLOADABLE = (VideoStatus.DRAFT, VideoStatus.UPLOADING, VideoStatus.FAILED)
 SLUG_MAX_LENGTH = 255
 #: characters of the slugified title kept in a new video's slug
 SLUG_TITLE_LENGTH = 50
-#: the title part when nothing of the title survives slugification (emoji only, or a
-#: script with no ASCII decomposition)
+#: the title part when nothing of the title survives slugification (punctuation only)
 SLUG_FALLBACK = "video"
 
 
@@ -79,12 +79,12 @@ def video_slug(title: str, video_id: uuid.UUID, *, suffix_length: int = 8) -> st
     """A new video's slug: ``<slugified title, at most 50 characters>-<first
     suffix_length hex digits of its id>``, e.g. ``intro-to-ml-1f0c9a2e``.
 
-    Django's ``slugify`` (as Esup-Pod V4's slugs): NFKD-decomposed, so Latin accents are
-    dropped (``Leçon`` → ``lecon``); characters with no ASCII decomposition (Cyrillic,
-    CJK, emoji) are dropped too, and an empty result becomes ``video``. The id's hex
+    :func:`api.core.text.slug_words`: transliterated to ASCII, then Django's ``slugify``
+    (as Esup-Pod V4's slugs): ``Leçon`` → ``lecon``, ``Лекция`` → ``lektsiya``; a title
+    with no letter or digit in any script gives ``video``. The id's hex
     digits make same-titled videos' slugs differ; the title part is cut at a word
     boundary (``-``) when one falls in the last 20 characters."""
-    words = slugify(title or "")
+    words = slug_words(title)
     if len(words) > SLUG_TITLE_LENGTH:
         cut = words[:SLUG_TITLE_LENGTH]
         boundary = cut.rfind("-")

@@ -40,6 +40,19 @@ def test_staff_create_a_channel_owned_by_them_with_a_slug(staff, staff_user):
     assert _error(staff.post_json("/api/v1/channels", {"title": "X", "slug": "Bad Slug"}), 422)
 
 
+def test_titles_and_tags_in_other_scripts_get_transliterated_slugs(staff, alice):
+    channel = _data(staff.post_json("/api/v1/channels", {"title": "Физика"}), 201)
+    assert channel["slug"] == "fizika"
+    video = _data(
+        alice.post_json("/api/v1/videos", {"title": "講義", "tags": ["机器学习", "Оптика"]}), 201
+    )
+    assert sorted(t["slug"] for t in video["tags"]) == ["ji-qi-xue-xi", "optika"]
+    assert video["slug"].startswith("jiang-yi-")
+    # an emoji-only tag has no letter to keep: refused, nothing created
+    error = _error(alice.post_json("/api/v1/videos", {"title": "x", "tags": ["🎬"]}), 422)
+    assert error["field"] == "tags"
+
+
 def test_channel_owner_changes_members_but_not_owners(alice, user, other_user):
     channel = make_channel([user], visibility="private")
     path = f"/api/v1/channels/{channel.pk}"

@@ -43,7 +43,7 @@ def test_existing_videos_get_slugs_and_imported_ones_their_v4_slug(user):
     # the same short form for both: the second gets the whole id
     assert slugs[same[0].pk] == "cours-00000011"
     assert slugs[same[1].pk] == f"cours-{same[1].pk.hex}"
-    assert slugs[other.pk] == "video-00000022"
+    assert slugs[other.pk] == "elka-00000022"
     assert slugs[imported.pk] == "0042-ma-lecon"
     assert slugs[holder.pk] == "0043-abcdef01"
     assert slugs[clash.pk] == "autre-00000044"

@@ -95,10 +95,13 @@ ID = uuid.UUID("1f0c9a2e-0000-4000-8000-000000000000")
         ("", "video-1f0c9a2e"),
         ("🎬🎥🍿", "video-1f0c9a2e"),
         ("  --- !!! ---  ", "video-1f0c9a2e"),
-        # no transliteration library: scripts without an ASCII decomposition drop out
-        ("Лекция по физике", "video-1f0c9a2e"),
-        ("東京大学の講義", "video-1f0c9a2e"),
-        ("Cours 東京 2024", "cours-2024-1f0c9a2e"),
+        # other scripts are transliterated (anyascii), ideographs and kana a syllable
+        # a word; emoji drop out like punctuation
+        ("Лекция по физике", "lektsiya-po-fizike-1f0c9a2e"),
+        ("東京大学の講義", "dong-jing-da-xue-no-jiang-yi-1f0c9a2e"),
+        ("Cours 東京 2024", "cours-dong-jing-2024-1f0c9a2e"),
+        ("Ελληνικά 🎬", "ellinika-1f0c9a2e"),
+        ("한국어 강의", "han-gug-eo-gang-ui-1f0c9a2e"),
         # Latin accents and ligature-like letters decompose, as in V4's slugs
         ("Ça, c'est l'été à Orléans!", "ca-cest-lete-a-orleans-1f0c9a2e"),
         ("Ｆｕｌｌｗｉｄｔｈ ＡＢＣ", "fullwidth-abc-1f0c9a2e"),
