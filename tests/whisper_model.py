@@ -28,7 +28,7 @@ recognises nothing: its words show that the pipeline carries a model's tokens an
 timestamps into captions, not recognition quality. The positions count from the first
 window's prompt (``<|startoftranscript|>`` alone), so only the first 30-s window of speech
 (after VAD) gets ``SCRIPT``; later windows, whose prompt carries the previous text, get
-whatever the weights give.
+no text (or, after a short previous text, the rest of the script).
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ D_MODEL, HEADS, LAYERS, FFN = 64, 2, 2, 128
 N_MELS, ENCODER_POSITIONS, DECODER_POSITIONS = 80, 1500, 448
 #: the logit of the scripted token (10 * the layer-normed one-hot: ~79; others below 10)
 SCALE = 10.0
+#: the position dimension of every step past the script
+TAIL = D_MODEL - 1
 SEED = 5
 
 
@@ -117,7 +119,7 @@ def make_whisper_model(path: Path, script=SCRIPT) -> SyntheticWhisper:
     for start, end, text in script:
         steps += [token(f"<|{start:.2f}|>"), *tokenizer.encode(text).ids, token(f"<|{end:.2f}|>")]
     steps.append(token("<|endoftext|>"))
-    assert len(steps) <= D_MODEL, "one position dimension per step"
+    assert len(steps) < TAIL, "one position dimension per step"
 
     rng = np.random.default_rng(SEED)
 
@@ -164,6 +166,11 @@ def make_whisper_model(path: Path, script=SCRIPT) -> SyntheticWhisper:
     for step, token_id in enumerate(steps):
         positions[step, step] = 1.0
         projection[token_id, step] = SCALE
+    # past the script (a later window, whose prompt carries the previous text): <|0.00|>
+    # (a window's first token must be a timestamp) then <|endoftext|>: no text
+    positions[len(steps) :, TAIL] = 1.0
+    projection[token("<|endoftext|>"), TAIL] = SCALE
+    projection[token("<|0.00|>"), TAIL] = SCALE / 2
     decoder.embeddings.weight = np.zeros((len(vocabulary), D_MODEL), np.float32)
     decoder.position_encodings.encodings = positions
     decoder.projection.weight = projection
