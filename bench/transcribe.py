@@ -12,14 +12,18 @@ the cues against the text.
 
 - ``pocketsphinx`` always runs (its model is in its wheel);
 - ``whisper`` (faster-whisper) runs with ``--whisper-model DIR``, a CTranslate2 model
-  directory already on disk (e.g. a copy of ``Systran/faster-whisper-small``); without
-  it the script says that no model is available: it never downloads one.
+  directory already on disk (e.g. a copy of ``Systran/faster-whisper-small``): a real
+  model is required for meaningful figures; without one the script says that no model is
+  available: it never downloads one. ``--whisper-model synthetic`` runs the tests' tiny
+  model (``tests.whisper_model``: random weights that write a fixed script), which
+  measures only the runtime's overhead (audio decoding, Silero VAD, features, CTranslate2
+  with a tiny encoder and decoder): its WER means nothing, and the script says so.
 - ``--media FILE...``: also transcribe these files (speed only, their words are unknown;
   e.g. ``/work/shared/media/*.mp4``), printing the first words found.
 
 Usage::
 
-    .venv/bin/python bench/transcribe.py [--seconds 60] [--whisper-model DIR]
+    .venv/bin/python bench/transcribe.py [--seconds 60] [--whisper-model DIR|synthetic]
         [--language en] [--media clip.mp4 ...]
 """
 
@@ -49,7 +53,10 @@ from tests.speech import (  # noqa: E402
     parse_webvtt,
     word_error_rate,
 )
+from tests.whisper_model import make_whisper_model  # noqa: E402
 
+#: ``--whisper-model synthetic``: the tests' tiny model (runtime overhead only)
+SYNTHETIC = "synthetic"
 #: more text than one clip needs; cut to --seconds by the muxer
 PASSAGE = " ".join(
     [
@@ -102,18 +109,22 @@ def run_engine(options: Transcribe, clip: Path, work: Path, reference: str | Non
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="speech clip length")
-    parser.add_argument("--whisper-model", help="faster-whisper model directory (CTranslate2)")
+    parser.add_argument(
+        "--whisper-model",
+        help="faster-whisper model directory (CTranslate2), or `synthetic`: the tests' model",
+    )
     parser.add_argument("--language", default="en")
     parser.add_argument("--media", nargs="*", default=[], type=Path, help="more files to time")
     args = parser.parse_args()
 
     engines = [Transcribe(engine="pocketsphinx", language=args.language)]
-    if args.whisper_model:
-        engines.append(
-            Transcribe(engine="whisper", language=args.language, model_path=args.whisper_model)
-        )
     with tempfile.TemporaryDirectory(prefix="bench-transcribe-") as tmp:
         work = Path(tmp)
+        model = args.whisper_model
+        if model == SYNTHETIC:
+            model = str(make_whisper_model(work / "synthetic-whisper").path)
+        if model:
+            engines.append(Transcribe(engine="whisper", language=args.language, model_path=model))
         clip = make_speech_clip(work / "speech.mp4", text=PASSAGE, seconds=args.seconds)
         # the words spoken within the clip: the passage is cut at --seconds
         spoken = speech_seconds(PASSAGE, work / "full.wav")
@@ -124,6 +135,12 @@ def main() -> int:
         print(f"espeak-ng speech, {args.seconds:.0f} s (of {spoken:.0f} s spoken):")
         for options in engines:
             run_engine(options, clip, work, reference)
+        if args.whisper_model == SYNTHETIC:
+            print(
+                "  (whisper: the tests' synthetic model, which writes a fixed script whatever "
+                "the audio: its times are the runtime's overhead only, its WER means nothing; "
+                "pass --whisper-model DIR with a real model for meaningful figures)"
+            )
         if not args.whisper_model:
             print("  whisper      no model available: pass --whisper-model DIR (never downloaded)")
         for path in args.media:

@@ -35,10 +35,16 @@ def espeak() -> str:
 
 
 def make_speech_clip(
-    path: Path, *, text: str = SENTENCES, seconds: float = 10.0, video: bool = True
+    path: Path,
+    *,
+    text: str = SENTENCES,
+    seconds: float = 10.0,
+    video: bool = True,
+    delay: float = 0.0,
 ) -> Path:
     """An MP4 (H.264 test pattern + AAC speech) of ``seconds``, or an M4A without
-    ``video``; the speech starts at 0 and is padded with silence."""
+    ``video``; the speech starts at ``delay`` seconds (silence before) and is padded with
+    silence."""
     wav = path.with_suffix(".wav")
     subprocess.run(
         [espeak(), "-v", VOICE, "-s", str(RATE), "-w", str(wav), text],
@@ -50,9 +56,10 @@ def make_speech_clip(
         ["-f", "lavfi", "-i", f"testsrc2=size=160x120:rate=10:duration={seconds}"] if video else []
     )
     codecs = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"] if video else []
+    pad = f"adelay=delays={round(delay * 1000)}:all=1,apad" if delay > 0 else "apad"
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-         *picture, "-i", str(wav), *codecs, "-c:a", "aac", "-af", "apad",
+         *picture, "-i", str(wav), *codecs, "-c:a", "aac", "-af", pad,
          "-t", str(seconds), str(path)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip

@@ -3,9 +3,12 @@
 The model is a CTranslate2 conversion of a Whisper checkpoint (``model.bin``,
 ``config.json``, ``tokenizer.json``, ``vocabulary.*``: e.g. the ``Systran/faster-whisper-*``
 repositories, fetched once by an operator, never at run time): the engine refuses a
-directory without ``model.bin`` (``transcription_model_missing``) and loads with
-``local_files_only``. CPU inference, ``int8`` by default
-(``TRANSCRIBE_WHISPER_COMPUTE_TYPE``); Silero VAD skips silences (``vad_filter``).
+directory without ``model.bin`` or ``tokenizer.json`` (``transcription_model_missing``:
+without the latter faster-whisper would fetch ``openai/whisper-tiny``'s tokenizer from the
+Hugging Face Hub) and loads with ``local_files_only``. CPU inference, ``int8`` by default
+(``TRANSCRIBE_WHISPER_COMPUTE_TYPE``); Silero VAD (in faster-whisper's package assets)
+skips silences (``vad_filter``); segments come with times on the source's timeline (VAD
+cuts restored), and ``on_progress`` with each segment's end.
 """
 
 from __future__ import annotations
@@ -23,8 +26,16 @@ from podv5_contract.transcribe import (
 )
 from podv5_media.transcribe.engines import SAMPLE_RATE, Progress, Segment, TranscriptionError
 
+#: the files a model directory must hold (faster-whisper downloads what is missing)
+MODEL_FILES = ("model.bin", "tokenizer.json")
+
 
 class WhisperEngine:
+    """faster-whisper with the model at ``model_path``, for ``language`` (a BCP 47 tag:
+    its primary subtag must be one of the model's languages: ``en`` only for an
+    English-only model). TranscriptionError ``transcription_model_missing``,
+    ``transcription_engine_unavailable`` or ``transcription_language_unsupported``."""
+
     name = "whisper"
 
     def __init__(
@@ -41,11 +52,12 @@ class WhisperEngine:
                 "No whisper model is configured (TRANSCRIBE_WHISPER_MODEL_PATH).",
             )
         path = Path(model_path)
-        if not (path / "model.bin").is_file():
+        missing = [name for name in MODEL_FILES if not (path / name).is_file()]
+        if missing:
             raise TranscriptionError(
                 REASON_MODEL_MISSING,
-                f"No whisper model at {model_path} (a CTranslate2 model directory with "
-                "model.bin is expected).",
+                f"No whisper model at {model_path}: {', '.join(missing)} missing (a "
+                f"CTranslate2 model directory with {' and '.join(MODEL_FILES)} is expected).",
             )
         try:
             from faster_whisper import WhisperModel
