@@ -244,7 +244,9 @@ def _info(transfer: str | None) -> MediaInfo:
         mastering_display=(13250, 34500, 7500, 3000, 34000, 16000, 15635, 16450, 10**7, 1),
         content_light=(1000, 400),
     )  # fmt: skip
-    return MediaInfo(container="mov", duration=10, start_time=0, size_bytes=1, video=video, audio=None)
+    return MediaInfo(
+        container="mov", duration=10, start_time=0, size_bytes=1, video=video, audio=None
+    )
 
 
 def test_the_hdr_rendition_is_planned_only_when_asked_for_an_hdr_source():
