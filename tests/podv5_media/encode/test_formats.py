@@ -20,8 +20,7 @@ import pytest
 
 from podv5_contract.outputs import Manifest
 from podv5_media.encode.command import tone_map_filters
-
-from ..conftest import make_hdr_clip
+from tests.hdr import make_hdr_clip
 
 pytestmark = pytest.mark.media
 

@@ -32,8 +32,9 @@ from podv5_contract.spec import EncodingJobSpec, Hdr
 from podv5_media.encode.command import build_ffmpeg_command
 from podv5_media.encode.ladder import plan_encoding
 from podv5_media.probe import MediaInfo, VideoStreamInfo
+from tests.hdr import make_hdr_clip
 
-from ..conftest import make_hdr_clip, media_encode_command
+from ..conftest import media_encode_command
 
 LADDER = [
     {"name": "240p", "height": 240, "videoKbps": 400, "audioKbps": 96},
