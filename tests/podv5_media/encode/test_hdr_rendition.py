@@ -8,6 +8,7 @@ generated PQ and HLG sources (10-bit HEVC BT.2020):
   the SDR variants with ``VIDEO-RANGE=SDR``; the MPD gives it an adaptation set of its own
   with CICP EssentialProperty descriptors and still plays in ffmpeg;
 - an SDR source with the option on: no HDR rendition, no error;
+- a cut (trim) applies to it as to the SDR ladder;
 - a chunked encode makes the same HDR rendition as one pass.
 """
 
@@ -182,6 +183,19 @@ def test_sdr_source_with_the_option_keeps_no_hdr_rendition(run_worker, make_clip
         "240p",
         "audio-1",
     ]
+
+
+@pytest.mark.media
+def test_a_cut_applies_to_the_hdr_rendition_too(run_worker, ffmpeg_exe, tmp_path):
+    source = make_hdr_clip(ffmpeg_exe, tmp_path / "hlg.mp4", "arib-std-b67", seconds=3)
+    run = run_worker(
+        source, ladder=LADDER[1:], hdr={"keep": True}, edit={"trim": {"start": 1, "end": 2.2}}
+    )
+    manifest = _manifest(run)
+    assert [r.video_range for r in manifest.hls.renditions] == ["SDR", "HLG"]
+    sdr, hdr = (run.output_dir / r.playlist for r in manifest.hls.renditions)
+    assert _count(hdr) == _count(sdr) == 30  # 1.2 s at 25 fps, in both
+    assert _first_frame(hdr)[1].pix_fmt == "yuv420p10le"
 
 
 @pytest.mark.media
