@@ -383,6 +383,9 @@ _RATE_CONTROLS = {name.lower(): name for name in RATE_CONTROLS}
 ENCODING_RATE_CONTROL = _RATE_CONTROLS[
     env_choice("ENCODING_RATE_CONTROL", "Fixed", tuple(_RATE_CONTROLS))
 ]
+#: HDR sources (PQ/HLG): also keep an HDR rendition (10-bit HEVC) beside the SDR ladder
+#: (EncodingJob spec's hdr.keep); SDR sources are not affected
+ENCODING_KEEP_HDR = env_bool("ENCODING_KEEP_HDR", False)
 #: Base URL the workers use to reach this API (callbacks)
 API_BASE_URL = env("API_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -29,7 +29,7 @@ from podv5_contract.edit import EditSpec
 from podv5_contract.events import EncodingEventData
 from podv5_contract.imports import ImportSpec
 from podv5_contract.outputs import Manifest, TranscriptionManifest
-from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec
+from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec, Hdr
 from podv5_contract.transcribe import Transcribe
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def build_spec(
     what the source's probe found, which decides chunking (``chunk_count``).
     ``source_import``: the worker imports the source from a URL and stores it at
     ``source_name`` first (its duration unknown: one pass). ``transcribe``: make captions
-    too (or only them, ``transcribe.only``; see ``podv5_contract.transcribe``)."""
+    too (or only them, ``transcribe.only``; see ``podv5_contract.transcribe``). An HDR
+    source keeps an HDR rendition too when ``ENCODING_KEEP_HDR`` (``spec.hdr``)."""
     return EncodingJobSpec(
         job_id=job_id,
         video_id=video.id,
@@ -75,6 +76,7 @@ def build_spec(
         ladder=list(DEFAULT_LADDER),
         segment_duration=settings.ENCODING_SEGMENT_DURATION,
         rate_control=settings.ENCODING_RATE_CONTROL,
+        hdr=Hdr(keep=True) if settings.ENCODING_KEEP_HDR else None,
         callback_url=callback_url(),
         # the chunked path does not transcribe yet: a job that makes captions is one pass
         chunks=None

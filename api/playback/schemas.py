@@ -50,6 +50,11 @@ class PlayerOut(Schema):
     hls: HlsOut | None
     dash: DashOut | None = Field(description="null until ready, and for audio-only media")
     audio: list[AudioTrackOut] = Field(description="alternate audio renditions, default first")
+    hdr: str | None = Field(
+        None,
+        description="PQ or HLG when the HLS master and the MPD also offer an HDR rendition "
+        "(10-bit HEVC; players that cannot show it keep to the SDR ones); null: SDR only",
+    )
     mp4: list[Mp4Out]
     poster: str | None
     storyboard: StoryboardOut | None

@@ -51,6 +51,7 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
         "hls": None,
         "dash": None,
         "audio": [],
+        "hdr": None,
         "mp4": [],
         "poster": None,
         "storyboard": None,
@@ -84,6 +85,14 @@ def player_config(*, request: HttpRequest, video: Video) -> dict:
         }
         for item in manifest["hls"].get("audio", [])
     ]
+    config["hdr"] = next(
+        (
+            r["video_range"]
+            for r in manifest["hls"].get("renditions", [])
+            if r.get("video_range", "SDR") != "SDR"
+        ),
+        None,
+    )
     config["mp4"] = [
         {
             "url": url(item["path"]),

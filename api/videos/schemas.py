@@ -161,6 +161,11 @@ class RenditionOut(Schema):
     height: int | None
     bandwidth: int = Field(description="bit/s")
     codecs: str
+    video_range: str = Field(
+        "SDR",
+        description="HLS VIDEO-RANGE: SDR (H.264), or PQ/HLG for the HDR rendition "
+        "(10-bit HEVC) kept beside the SDR ladder of an HDR source",
+    )
 
 
 class RetentionBriefOut(Schema):

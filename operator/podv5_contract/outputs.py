@@ -9,7 +9,7 @@ answers the ``encoding.succeeded`` callback 422).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,6 +76,9 @@ class RenditionOutput(_Model):
     playlist: Path
     size_bytes: Bytes
     duration: Seconds
+    #: HLS VIDEO-RANGE: ``SDR`` (the H.264 ladder; audio only too), or ``PQ``/``HLG``: the
+    #: HDR rendition kept beside it (``spec.hdr.keep``: HEVC Main10, BT.2020)
+    video_range: Literal["SDR", "PQ", "HLG"] = "SDR"
 
 
 class AudioRenditionOutput(_Model):

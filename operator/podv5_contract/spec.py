@@ -88,6 +88,20 @@ class Extras(_Model):
     ] = True
 
 
+class Hdr(_Model):
+    """What to do with an HDR source (PQ or HLG transfer) besides tone-mapping it to the
+    SDR H.264 ladder (``podv5_media.encode``, docs/encoding.md#hdr-sources)."""
+
+    keep: Annotated[
+        bool,
+        Field(
+            description="Also make an HDR rendition (10-bit HEVC Main10, BT.2020, the "
+            "source's PQ or HLG transfer and HDR10 metadata) at the top rung's size, "
+            "listed in the master playlist with its VIDEO-RANGE; nothing for an SDR source.",
+        ),
+    ] = False
+
+
 def _check_storage_uri(value: str, *, prefix: bool) -> str:
     scheme, sep, rest = value.partition("://")
     if not sep or scheme not in STORAGE_SCHEMES or not rest.strip("/"):
@@ -130,6 +144,10 @@ class EncodingJobSpec(_Model):
         ),
     ] = "Fixed"
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
+    hdr: Annotated[
+        Hdr | None,
+        Field(description="HDR sources: keep an HDR rendition too (`keep`); none: SDR only."),
+    ] = None
     edit: Annotated[
         EditSpec | None,
         Field(description="Cut and dressing applied on the way (podv5_contract.edit)."),

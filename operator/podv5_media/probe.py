@@ -6,8 +6,9 @@ art, i.e. attached pictures, is ignored) and every audio stream (up to
 frame of each (which proves they decode and gives the display rotation of the video from
 the display-matrix side data; an audio stream that cannot be decoded next to a good video
 stream is ignored, with a warning), reads the video's colour properties (HDR: PQ or HLG
-transfer), rejects still images, and checks that the
-container's index does not point past the end of the file (a truncated upload).
+transfer, and the HDR10 static metadata of the first frame), rejects still images, and
+checks that the container's index does not point past the end of the file (a truncated
+upload).
 
 Units: durations and times in seconds (float), frame rates as ``Fraction`` frames/s,
 rotation in degrees clockwise (0, 90, 180, 270), sizes in bytes.
@@ -22,6 +23,7 @@ import contextlib
 import logging
 import math
 import os
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -53,6 +55,14 @@ _TRANSFERS = {1: "bt709", 6: "smpte170m", 13: "iec61966-2-1", 14: "bt2020-10", 1
 _PRIMARIES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020", 12: "smpte432"}
 _MATRICES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc", 10: "bt2020c"}
 _HDR_TRANSFERS = {"smpte2084": "pq", "arib-std-b67": "hlg"}
+#: libavutil's AVMasteringDisplayMetadata: display_primaries[3][2] (R, G, B; x, y) and
+#: white_point[2] as AVRational, min_luminance, max_luminance (AVRational), has_primaries,
+#: has_luminance (int); AVContentLightMetadata: MaxCLL, MaxFALL (unsigned)
+_MASTERING_DISPLAY = struct.Struct("<22i")
+_CONTENT_LIGHT = struct.Struct("<2I")
+#: SMPTE ST 2086 as the HEVC SEI (and x265's ``master-display``) codes it: chromaticities
+#: in 0.00002 steps, luminances in 0.0001 cd/m² steps
+_CHROMA_UNITS, _LUMA_UNITS = 50_000, 10_000
 
 
 class UnsupportedMedia(Exception):
@@ -83,6 +93,12 @@ class VideoStreamInfo:
     color_transfer: str | None = None
     color_primaries: str | None = None
     color_space: str | None = None
+    #: HDR10 static metadata of the first frame, as HEVC's SEI codes it (``None`` when
+    #: absent): the mastering display (SMPTE ST 2086) ``(Gx, Gy, Bx, By, Rx, Ry, WPx, WPy,
+    #: Lmax, Lmin)``, chromaticities in 0.00002 units and luminances in 0.0001 cd/m²; the
+    #: content light level ``(MaxCLL, MaxFALL)`` in cd/m² (CTA-861.3)
+    mastering_display: tuple[int, ...] | None = None
+    content_light: tuple[int, int] | None = None
 
     @property
     def hdr(self) -> str | None:
@@ -280,7 +296,38 @@ def _video_info(container: av.container.InputContainer, stream: av.VideoStream) 
         color_transfer=_color(_TRANSFERS, ctx.color_trc, frame.color_trc),
         color_primaries=_color(_PRIMARIES, ctx.color_primaries, frame.color_primaries),
         color_space=_color(_MATRICES, ctx.colorspace, frame.colorspace),
+        **_hdr10_metadata(frame),
     )
+
+
+def _hdr10_metadata(frame: av.VideoFrame) -> dict:
+    """``mastering_display`` and ``content_light`` (see ``VideoStreamInfo``) from the
+    frame's side data (HEVC SEI, or the container's ``mdcv``/``clli`` boxes and Matroska
+    colour elements the decoder attaches); absent or malformed ones are left out."""
+    found: dict = {}
+    for side in frame.side_data:
+        kind = str(side.type).rsplit(".", 1)[-1]
+        try:
+            raw = bytes(side)
+        except (TypeError, ValueError):
+            continue
+        if kind == "MASTERING_DISPLAY_METADATA" and len(raw) >= _MASTERING_DISPLAY.size:
+            v = _MASTERING_DISPLAY.unpack_from(raw)
+            has_primaries, has_luminance = v[20], v[21]
+            if not (has_primaries and has_luminance) or 0 in v[1:20:2]:
+                continue
+            chroma = [round(v[2 * k] * _CHROMA_UNITS / v[2 * k + 1]) for k in range(8)]
+            (rx, ry, gx, gy, bx, by, wx, wy) = chroma
+            lmin = round(v[16] * _LUMA_UNITS / v[17])
+            lmax = round(v[18] * _LUMA_UNITS / v[19])
+            values = (gx, gy, bx, by, rx, ry, wx, wy, lmax, lmin)
+            if all(0 <= c <= _CHROMA_UNITS for c in values[:8]) and 0 <= lmin < lmax < 2**32:
+                found["mastering_display"] = values
+        elif kind == "CONTENT_LIGHT_LEVEL" and len(raw) >= _CONTENT_LIGHT.size:
+            max_cll, max_fall = _CONTENT_LIGHT.unpack_from(raw)
+            if 0 < max_cll < 65536 and 0 <= max_fall < 65536:
+                found["content_light"] = (max_cll, max_fall)
+    return found
 
 
 def _language_tag(value: str) -> str | None:

@@ -49,6 +49,7 @@ from .command import (
     audio_filters,
     hls_muxer_args,
     scale_filters,
+    split_chains,
     video_encoder_args,
     video_input_filters,
 )
@@ -234,15 +235,9 @@ def build_chunk_command(
     trim = f"trim=start_pts={span.first_frame}"
     if span.end_frame is not None:
         trim += f":end_pts={span.end_frame}"
-    branches = [f"v{i}" for i in range(len(renditions))]
-    if span.poster:
-        branches.append("vposter")
-    if thumbs:
-        branches.append("vthumbs")
-    graph = [
-        f"[0:{plan.video_stream}]{video_input_filters(plan)},{trim},"
-        f"split={len(branches)}" + "".join(f"[{b}]" for b in branches)
-    ]
+    extra = ["vposter"] if span.poster else []
+    extra += ["vthumbs"] if thumbs else []
+    graph = split_chains(plan, f"[0:{plan.video_stream}]{video_input_filters(plan)},{trim},", extra)
     for i, rendition in enumerate(renditions):
         graph.append(f"[v{i}]{scale_filters(rendition)}[vout{i}]")
     if span.poster:
@@ -335,7 +330,10 @@ def media_info_from_json(data: dict) -> MediaInfo:
     if video is not None:
         rate = video.get("frame_rate")
         rate = Fraction(rate) if rate else None
-        video = VideoStreamInfo(**{**video, "sar": Fraction(video["sar"]), "frame_rate": rate})
+        hdr10 = {k: tuple(video[k]) for k in ("mastering_display", "content_light") if video.get(k)}
+        video = VideoStreamInfo(
+            **{**video, "sar": Fraction(video["sar"]), "frame_rate": rate, **hdr10}
+        )
     audio = AudioStreamInfo(**data["audio"]) if data.get("audio") else None
     return MediaInfo(
         **{

@@ -15,6 +15,16 @@ every output of the plan::
 - HDR (PQ/HLG) sources: the frames are tone-mapped to SDR BT.709 before the split
   (``zscale`` to linear light, ``tonemap=hable``, ``zscale`` to BT.709; the recipe of
   ffmpeg's tonemap documentation) and the H.264 output is labelled BT.709;
+- an HDR rendition kept beside them (``spec.hdr.keep``): the decoded 10-bit frames are
+  split in two trunks BEFORE the tone-map, still one decode::
+
+    [0:<video>] bwdif, fps, split=2
+        -> tone-map to SDR BT.709, split=N (renditions, poster, sprite as above)
+        -> format=yuv420p10le, split=M -> scale=WxH -> libx265 Main10 -> HLS variant
+
+  (``hdr_encoder_args``: ``hvc1`` sample entry, BT.2020 primaries and matrix, the PQ or
+  HLG transfer, limited range, the source's HDR10 mastering display and content light
+  level as x265 ``master-display``/``max-cll``; keyframes forced on the same instants);
 
 - timestamps: ffmpeg rebases the input so it starts at 0; ``fps=...:start_time=0`` and
   ``aresample=...:first_pts=0`` make both outputs start exactly at 0 (padding with the
@@ -95,12 +105,9 @@ def build_ffmpeg_command(
 
     video_labels: list[str] = []
     if plan.has_video:
-        branches = [f"v{i}" for i in range(len(renditions))]
-        if plan.poster:
-            branches.append("vposter")
-        if plan.storyboard:
-            branches.append("vsprite")
-        graph.append(f"{video_head}split={len(branches)}" + "".join(f"[{b}]" for b in branches))
+        extra = ["vposter"] if plan.poster else []
+        extra += ["vsprite"] if plan.storyboard else []
+        graph += split_chains(plan, video_head, extra)
         for i, rendition in enumerate(renditions):
             graph.append(f"[v{i}]{scale_filters(rendition)}[vout{i}]")
             video_labels.append(f"[vout{i}]")
@@ -157,13 +164,43 @@ def build_ffmpeg_command(
 def video_input_filters(plan: EncodePlan) -> str:
     """Filters applied once to the decoded source video, before the split: deinterlace the
     frames flagged interlaced (a no-op on progressive ones), constant frame rate from 0,
-    8-bit 4:2:0."""
+    8-bit 4:2:0 (tone-mapped from HDR). With an HDR rendition kept, the frames stay as
+    decoded (``split_chains`` tone-maps the SDR trunk only)."""
     deinterlace_and_rate = (
         f"bwdif=mode=send_frame:deint=interlaced,fps={_rate(plan.frame_rate)}:start_time=0"
     )
-    if plan.tone_map:
-        return f"{deinterlace_and_rate},{tone_map_filters(plan.tone_map)}"
-    return f"{deinterlace_and_rate},format=yuv420p"
+    if plan.hdr_renditions:
+        return deinterlace_and_rate
+    return f"{deinterlace_and_rate},{sdr_filters(plan)}"
+
+
+def sdr_filters(plan: EncodePlan) -> str:
+    """To the SDR ladder's frames: 8-bit 4:2:0, tone-mapped to BT.709 from HDR."""
+    return tone_map_filters(plan.tone_map) if plan.tone_map else "format=yuv420p"
+
+
+#: the HDR rendition's frames: 10-bit 4:2:0, colours untouched (PQ/HLG, BT.2020)
+HDR_PIX_FMT = "yuv420p10le"
+
+
+def split_chains(plan: EncodePlan, head: str, extra: list[str]) -> list[str]:
+    """The chains splitting the video ``head`` (``[0:0]filters,`` or a ``[label]``) into
+    ``[v<i>]``, one per rendition ``i`` of the plan, and the ``extra`` SDR branches
+    (poster, storyboard). With an HDR rendition: first in two trunks, the SDR one
+    tone-mapped (``sdr_filters``), the HDR one kept 10-bit (see the module docstring)."""
+    sdr = [f"v{i}" for i, r in enumerate(plan.renditions) if not r.hdr] + extra
+    hdr = [f"v{i}" for i, r in enumerate(plan.renditions) if r.hdr]
+
+    def split(names: list[str]) -> str:
+        return f"split={len(names)}" + "".join(f"[{n}]" for n in names)
+
+    if not hdr:
+        return [f"{head}{split(sdr)}"]
+    return [
+        f"{head}split=2[vsdrtrunk][vhdrtrunk]",
+        f"[vsdrtrunk]{sdr_filters(plan)},{split(sdr)}",
+        f"[vhdrtrunk]format={HDR_PIX_FMT},{split(hdr)}",
+    ]
 
 
 #: zscale names of the HDR transfers (``tin``)
@@ -199,7 +236,8 @@ def audio_filters() -> str:
 
 
 def video_encoder_args(plan: EncodePlan, settings: EncoderSettings) -> list[str]:
-    """libx264 options shared by every rendition (keyframes aligned on segment times)."""
+    """libx264 options shared by every rendition (keyframes aligned on segment times),
+    then the HDR rendition's own (``hdr_encoder_args``)."""
     seg = plan.segment_duration
     gop = max(1, round(float(plan.frame_rate or 25) * seg))
     args = [
@@ -221,7 +259,46 @@ def video_encoder_args(plan: EncodePlan, settings: EncoderSettings) -> list[str]
         args += ["-color_range", "tv"]
     if settings.threads:
         args += ["-threads", str(settings.threads)]
+    for i, rendition in enumerate(plan.renditions):
+        if rendition.hdr:  # after the shared options: ffmpeg applies the last match
+            args += hdr_encoder_args(plan, stream=i)
     return args
+
+
+#: ffmpeg's names of the HDR rendition's transfer, by HLS VIDEO-RANGE
+HDR_TRANSFERS = {"PQ": "smpte2084", "HLG": "arib-std-b67"}
+
+
+def hdr_encoder_args(plan: EncodePlan, *, stream: int) -> list[str]:
+    """The options of output video stream ``stream``, the HDR rendition, overriding the
+    shared H.264 ones: libx265 Main10, ``hvc1`` (parameter sets in the sample entry only,
+    as Apple's HLS authoring spec asks for HEVC in fMP4), BT.2020 primaries and matrix
+    (non-constant luminance), the PQ or HLG transfer, limited range; x265: no scene-cut
+    keyframes, closed GOPs (the shared ``-force_key_frames`` places them), the source's
+    HDR10 static metadata (``master-display``, ``max-cll``; x265 then writes the SEI)."""
+    rendition = plan.renditions[stream]
+    params = ["log-level=error", "scenecut=0", "open-gop=0", "repeat-headers=0"]
+    if rendition.video_range == "PQ":
+        params.append("hdr10-opt=1")  # x265's luma/chroma QP offsets for PQ pictures
+    if plan.mastering_display:
+        gx, gy, bx, by, rx, ry, wx, wy, lmax, lmin = plan.mastering_display
+        params.append(
+            f"master-display=G({gx},{gy})B({bx},{by})R({rx},{ry})WP({wx},{wy})L({lmax},{lmin})"
+        )
+    if plan.content_light:
+        params.append("max-cll={},{}".format(*plan.content_light))
+    v = f"v:{stream}"
+    return [
+        f"-c:{v}", "libx265",
+        f"-profile:{v}", "main10",
+        f"-pix_fmt:{v}", HDR_PIX_FMT,
+        f"-tag:{v}", "hvc1",
+        f"-color_primaries:{v}", "bt2020",
+        f"-color_trc:{v}", HDR_TRANSFERS[rendition.video_range],
+        f"-colorspace:{v}", "bt2020nc",
+        f"-color_range:{v}", "tv",
+        f"-x265-params:{v}", ":".join(params),
+    ]  # fmt: skip
 
 
 def hls_muxer_args(plan: EncodePlan, out: Path) -> list[str]:

@@ -8,6 +8,14 @@ are the HLS ones and a token path segment in front of it (private media) is inhe
   keyframe instants) with one ``Representation`` per video rendition: ``bandwidth`` is the
   measured peak (bit/s, as HLS BANDWIDTH), ``codecs`` the ``avc1.PPCCLL`` of its init
   segment;
+- the HDR rendition (``spec.hdr.keep``) in an ``AdaptationSet`` of its own (codecs
+  ``hvc1...``), after the audio ones, with ``EssentialProperty`` descriptors of its colour
+  (ISO/IEC 23001-8 CICP schemes ``urn:mpeg:mpegB:cicp:ColourPrimaries`` 9,
+  ``...:TransferCharacteristics`` 16 (PQ) or 18 (HLG), ``...:MatrixCoefficients`` 9; the
+  HDR10 signalling of DASH-IF IOP v4.3): a player that does not understand an
+  EssentialProperty must ignore its set (ISO/IEC 23009-1), so SDR-only players keep to the
+  SDR set. Our HLG bitstream says transfer 18 in its VUI (not the SDR-compatible 14 of
+  DVB's backward-compatible HLG), so HLG is essential too;
 - one audio ``AdaptationSet`` per alternate audio rendition, with its ``lang``, a ``Role``
   (``main``, ``alternate``, ``commentary`` or ``description``; scheme
   ``urn:mpeg:dash:role:2011``) and, for an audio description, the DVB/TV-Anytime
@@ -36,6 +44,12 @@ ROLE_SCHEME = "urn:mpeg:dash:role:2011"
 AUDIO_PURPOSE_SCHEME = "urn:tva:metadata:cs:AudioPurposeCS:2007"
 CHANNELS_SCHEME = "urn:mpeg:dash:23003:3:audio_channel_configuration:2011"
 TIMESCALE = 1000
+#: ISO/IEC 23001-8 (ITU-T H.273) code points of the HDR rendition, by HLS VIDEO-RANGE
+CICP = "urn:mpeg:mpegB:cicp:"
+HDR_CICP = {
+    "PQ": {"ColourPrimaries": 9, "TransferCharacteristics": 16, "MatrixCoefficients": 9},
+    "HLG": {"ColourPrimaries": 9, "TransferCharacteristics": 18, "MatrixCoefficients": 9},
+}
 
 
 def write_mpd(
@@ -57,35 +71,7 @@ def write_mpd(
     )
     period = ET.SubElement(mpd, _q("Period"), {"id": "0", "start": "PT0S"})
 
-    video_set = ET.SubElement(
-        period,
-        _q("AdaptationSet"),
-        {
-            "id": "0",
-            "contentType": "video",
-            "mimeType": "video/mp4",
-            "segmentAlignment": "true",
-            "startWithSAP": "1",
-        },
-    )
-    if plan.frame_rate:
-        rate = plan.frame_rate
-        video_set.set("frameRate", f"{rate.numerator}/{rate.denominator}")
-    for variant in variants:
-        rendition = variant.rendition
-        rep = ET.SubElement(
-            video_set,
-            _q("Representation"),
-            {
-                "id": rendition.name,
-                "bandwidth": str(variant.peak_bandwidth),
-                "codecs": variant.codecs.split(",")[0],
-                "width": str(rendition.width),
-                "height": str(rendition.height),
-                "sar": "1:1",
-            },
-        )
-        _segment_template(rep, out_dir, rendition.name)
+    _video_set(period, "0", [v for v in variants if not v.rendition.hdr], out_dir, plan)
 
     for n, item in enumerate(audio, start=1):
         track = item.track
@@ -120,10 +106,56 @@ def write_mpd(
         )
         _segment_template(rep, out_dir, track.name)
 
+    hdr = [v for v in variants if v.rendition.hdr]  # one source: one HDR transfer
+    if hdr:
+        hdr_set = _video_set(period, str(len(audio) + 1), hdr, out_dir, plan)
+        codes = HDR_CICP[hdr[0].rendition.video_range]
+        for at, (scheme, value) in enumerate(codes.items()):
+            # descriptors come before the Representations (the MPD schema's order)
+            hdr_set.insert(at, ET.Element(
+                _q("EssentialProperty"), {"schemeIdUri": CICP + scheme, "value": str(value)}
+            ))  # fmt: skip
+
     ET.indent(mpd)
     text = ET.tostring(mpd, encoding="unicode", xml_declaration=True) + "\n"
     (out_dir / layout.DASH_MPD).write_text(text)
     return layout.DASH_MPD
+
+
+def _video_set(
+    period: ET.Element, set_id: str, variants: list[VariantStats], out_dir: Path, plan: EncodePlan
+) -> ET.Element:
+    """A video ``AdaptationSet`` of ``variants`` (one ``Representation`` each)."""
+    video_set = ET.SubElement(
+        period,
+        _q("AdaptationSet"),
+        {
+            "id": set_id,
+            "contentType": "video",
+            "mimeType": "video/mp4",
+            "segmentAlignment": "true",
+            "startWithSAP": "1",
+        },
+    )
+    if plan.frame_rate:
+        rate = plan.frame_rate
+        video_set.set("frameRate", f"{rate.numerator}/{rate.denominator}")
+    for variant in variants:
+        rendition = variant.rendition
+        rep = ET.SubElement(
+            video_set,
+            _q("Representation"),
+            {
+                "id": rendition.name,
+                "bandwidth": str(variant.peak_bandwidth),
+                "codecs": variant.codecs.split(",")[0],
+                "width": str(rendition.width),
+                "height": str(rendition.height),
+                "sar": "1:1",
+            },
+        )
+        _segment_template(rep, out_dir, rendition.name)
+    return video_set
 
 
 def _segment_template(rep: ET.Element, out_dir: Path, name: str) -> None:

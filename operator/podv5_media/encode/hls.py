@@ -12,7 +12,12 @@ average bit rate and its attributes vary across ffmpeg versions. We rewrite it w
   rendition's real rate is anywhere below its cap;
 - ``AVERAGE-BANDWIDTH``: all segment bytes * 8 / total duration;
 - ``RESOLUTION`` (video), ``FRAME-RATE`` (video), ``CODECS`` (RFC 6381): ``avc1.PPCCLL``
-  read from the ``avcC`` box of the variant's init segment, ``mp4a.40.2`` for AAC-LC.
+  read from the ``avcC`` box of the variant's init segment (``hvc1.P.C.TL.B`` from the
+  ``hvcC`` box for the HDR rendition, ISO/IEC 14496-15 Annex E), ``mp4a.40.2`` for AAC-LC;
+- ``VIDEO-RANGE`` (video, RFC 8216bis §4.4.6.2): ``SDR`` for the H.264 ladder, ``PQ`` or
+  ``HLG`` for the HDR rendition, so players that cannot show HDR leave it out (Apple's
+  HLS authoring spec). The master's EXT-X-VERSION stays 7 (fMP4 segments need 6, no
+  attribute here needs more).
 
 Variant playlists lacking ``EXT-X-INDEPENDENT-SEGMENTS`` (ffmpeg omits it for audio only)
 get it. Errors: ``HlsOutputError`` when a variant playlist is missing, empty or unparsable.
@@ -120,7 +125,7 @@ def measure_variant(out_dir: Path, rendition: PlannedRendition, plan: EncodePlan
     if plan.has_video:
         if m.init is None:
             raise HlsOutputError(f"the {rendition.name} playlist has no init segment")
-        codecs.append(avc_codec_string(m.init))
+        codecs.append(hevc_codec_string(m.init) if rendition.hdr else avc_codec_string(m.init))
     if plan.has_audio:
         codecs.append(AAC_LC_CODEC)
     return VariantStats(
@@ -183,6 +188,31 @@ def avc_codec_string(init_segment: bytes) -> str:
     return f"avc1.{profile:02x}{compat:02x}{level:02x}"
 
 
+def hevc_codec_string(init_segment: bytes) -> str:
+    """``hvc1.P.C.TL.B`` from the first ``hvcC`` box (ISO/IEC 14496-15 Annex E.3): the
+    profile (with its space letter), the compatibility flags bit-reversed in hex, the tier
+    (``L``/``H``) and level, then the constraint bytes in hex with trailing zero bytes
+    left out, e.g. ``hvc1.2.4.L93.90`` (Main10, level 3.1)."""
+    at = init_segment.find(b"hvcC")
+    if at < 0 or len(init_segment) < at + 4 + 13:
+        raise HlsOutputError("no hvcC box in the init segment")
+    # payload: configurationVersion, profile_space(2) tier_flag(1) profile_idc(5),
+    # profile_compatibility_flags (32 bits), constraint_indicator_flags (48), level_idc
+    body = init_segment[at + 4 : at + 4 + 13]
+    space, tier, profile = body[1] >> 6, (body[1] >> 5) & 1, body[1] & 0x1F
+    flags = int.from_bytes(body[2:6], "big")
+    reversed_flags = int(f"{flags:032b}"[::-1], 2)
+    constraints = body[6:12].rstrip(b"\0")
+    parts = [
+        "hvc1",
+        ("" if space == 0 else "ABC"[space - 1]) + str(profile),
+        f"{reversed_flags:X}",
+        f"{'H' if tier else 'L'}{body[12]}",
+        *(f"{byte:X}" for byte in constraints),
+    ]
+    return ".".join(parts)
+
+
 def write_master(
     out_dir: Path,
     variants: list[VariantStats],
@@ -192,7 +222,8 @@ def write_master(
     """Write ``hls/master.m3u8`` for ``variants`` (and the alternate ``audio``
     renditions: ``EXT-X-MEDIA TYPE=AUDIO`` in group ``AUDIO_GROUP``, the variants
     referring to it, their BANDWIDTH / AVERAGE-BANDWIDTH adding the largest audio
-    rendition's, RFC 8216 §4.3.4.2) and return its text."""
+    rendition's, RFC 8216 §4.3.4.2; ``VIDEO-RANGE`` on the video variants) and return its
+    text."""
     audio = audio or []
     master = m3u8.M3U8()
     master.version = 7
@@ -228,6 +259,7 @@ def write_master(
             info["resolution"] = f"{rendition.width}x{rendition.height}"
             if frame_rate:
                 info["frame_rate"] = float(frame_rate)
+            info["video_range"] = rendition.video_range
         uri = f"{rendition.name}/{Path(variant.playlist).name}"
         master.add_playlist(m3u8.Playlist(uri=uri, stream_info=info, media=media, base_uri=None))
     text = master.dumps()

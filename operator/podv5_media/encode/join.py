@@ -70,8 +70,8 @@ def join_video(
     plan: EncodePlan, spans: list[ChunkSpan], chunk_dirs: list[Path], out: Path
 ) -> float:
     """Join every video rendition (see the module docstring). Returns the video's
-    composition delay (s: the first frame's presentation time, the same in every
-    rendition)."""
+    composition delay (s: the first frame's presentation time, the same in every H.264
+    rendition; the top one's, which the sound follows)."""
     delay = 0.0
     rate = Fraction(plan.frame_rate)
     for rendition in plan.renditions:
@@ -105,7 +105,7 @@ def join_video(
                 placed = target / f"seg_{number:05d}.m4s"
                 _place(segment, placed)
                 run = fmp4.retime_file(placed, {track_id: clock}, number + 1, trex)[track_id]
-                if number == 0:
+                if number == 0 and rendition is plan.renditions[0]:
                     delay = run.first_cts / timescale
                 clock += run.duration
                 samples += run.samples

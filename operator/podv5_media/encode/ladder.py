@@ -24,6 +24,11 @@ its language, name, default flag and accessibility characteristics (audio descri
 so and never the default).
 
 HDR sources (PQ or HLG transfer) are tone-mapped to SDR BT.709 (``EncodePlan.tone_map``).
+With ``spec.hdr.keep`` an HDR source also gets ONE HDR rendition (``plan_hdr_rendition``):
+10-bit HEVC at the top SDR rendition's size, named ``<top>-pq`` / ``<top>-hlg``, at the top
+rung's rate (``HDR_RATE_FACTOR``), its ``video_range`` ``PQ`` or ``HLG`` (HLS VIDEO-RANGE),
+placed after the SDR renditions; the MP4 fallback, poster and storyboard stay SDR. An
+edit with dressing (watermark, credits: SDR pictures) keeps no HDR rendition; a cut does.
 """
 
 from __future__ import annotations
@@ -58,6 +63,11 @@ SHORT_CLIP = 2.0
 #: the MP4 fallback is made from the tallest rung at most this tall (else the smallest)
 MP4_MAX_HEIGHT = 720
 AUDIO_ONLY_NAME = "audio"
+#: the HDR rendition's video rate, as a share of the top SDR rung's (HEVC's efficiency
+#: over H.264 about pays for 10 bits and PQ/HLG's wider signal; not benchmarked)
+HDR_RATE_FACTOR = 1.0
+#: HLS VIDEO-RANGE (RFC 8216bis §4.4.6.2) of the source's HDR transfer
+VIDEO_RANGES = {"pq": "PQ", "hlg": "HLG"}
 #: the HLS GROUP-ID of the alternate audio renditions
 AUDIO_GROUP = "audio"
 DESCRIBES_VIDEO = "public.accessibility.describes-video"
@@ -67,7 +77,9 @@ DESCRIBES_VIDEO = "public.accessibility.describes-video"
 class PlannedRendition:
     """One HLS variant to make; ``width``/``height``/``video_kbps`` are None for audio only,
     ``audio_kbps`` is None without audio; ``crf``: the rung's x264 CRF when the spec gives
-    one (``CappedCRF`` rate control; else ``rate_control.default_crf``)."""
+    one (``CappedCRF`` rate control; else ``rate_control.default_crf``); ``video_range``:
+    HLS VIDEO-RANGE, ``SDR`` (H.264 8-bit) or ``PQ``/``HLG`` (the HDR rendition: HEVC
+    Main10, BT.2020)."""
 
     name: str
     width: int | None
@@ -75,6 +87,11 @@ class PlannedRendition:
     video_kbps: int | None
     audio_kbps: int | None
     crf: int | None = None
+    video_range: str = "SDR"
+
+    @property
+    def hdr(self) -> bool:
+        return self.video_range != "SDR"
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,8 @@ class PosterPlan:
 
 @dataclass(frozen=True)
 class EncodePlan:
-    """Everything the ffmpeg command needs. Renditions are sorted tallest first."""
+    """Everything the ffmpeg command needs. Renditions: the SDR ones tallest first, then
+    the HDR one (``spec.hdr.keep`` and an HDR source)."""
 
     renditions: tuple[PlannedRendition, ...]
     #: absolute stream indexes in the source (``None``: no such stream)
@@ -122,6 +140,18 @@ class EncodePlan:
     tone_map: str | None = None
     #: how the video rates are chosen (``EncodingJobSpec.rate_control``, see rate_control.py)
     rate_control: RateControl = "Fixed"
+    #: the source's HDR10 static metadata, carried into the HDR rendition (see
+    #: ``probe.VideoStreamInfo``: mastering display, content light level)
+    mastering_display: tuple[int, ...] | None = None
+    content_light: tuple[int, int] | None = None
+
+    @property
+    def hdr_renditions(self) -> tuple[PlannedRendition, ...]:
+        return tuple(r for r in self.renditions if r.hdr)
+
+    @property
+    def sdr_renditions(self) -> tuple[PlannedRendition, ...]:
+        return tuple(r for r in self.renditions if not r.hdr)
 
     @property
     def has_video(self) -> bool:
@@ -174,6 +204,10 @@ def plan_encoding(info: MediaInfo, spec: EncodingJobSpec) -> EncodePlan:
     storyboard = None
     if extras.storyboard:
         storyboard = plan_storyboard(info.duration, video.display_aspect, rate)
+    mp4 = pick_mp4_rendition(renditions) if extras.mp4 else None
+    dressed = spec.edit is not None and spec.edit.has_dressing
+    if spec.hdr is not None and spec.hdr.keep and video.hdr and not dressed:
+        renditions += (plan_hdr_rendition(renditions, video.hdr),)
     return EncodePlan(
         renditions=renditions,
         video_stream=video.index,
@@ -183,10 +217,33 @@ def plan_encoding(info: MediaInfo, spec: EncodingJobSpec) -> EncodePlan:
         segment_duration=spec.segment_duration,
         poster=poster,
         storyboard=storyboard,
-        mp4_rendition=pick_mp4_rendition(renditions) if extras.mp4 else None,
+        mp4_rendition=mp4,
         audio=audio_renditions,
         tone_map=video.hdr,
         rate_control=spec.rate_control,
+        mastering_display=video.mastering_display,
+        content_light=video.content_light,
+    )
+
+
+def plan_hdr_rendition(sdr: Sequence[PlannedRendition], transfer: str) -> PlannedRendition:
+    """The HDR rendition beside the SDR renditions ``sdr`` (tallest first) of a source
+    with the HDR ``transfer`` (``"pq"``/``"hlg"``): the top one's size, CRF and
+    ``HDR_RATE_FACTOR`` times its rate, no muxed audio, named ``<top>-<transfer>``
+    (made unique)."""
+    top = sdr[0]
+    names = {r.name for r in sdr}
+    name, k = f"{top.name}-{transfer}", 2
+    while name in names:
+        name, k = f"{top.name}-{transfer}{k}", k + 1
+    return PlannedRendition(
+        name=name,
+        width=top.width,
+        height=top.height,
+        video_kbps=max(MIN_VIDEO_KBPS, round((top.video_kbps or 0) * HDR_RATE_FACTOR)),
+        audio_kbps=None,
+        crf=top.crf,
+        video_range=VIDEO_RANGES[transfer],
     )
 
 

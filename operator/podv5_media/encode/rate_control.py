@@ -14,6 +14,10 @@ Two modes, chosen by ``EncodingJobSpec.rate_control`` (carried in ``EncodePlan``
   ``bench/ladder_quality.py`` (VMAF v0.6.1 of each rung upscaled to the source size); the
   figures are in docs/encoding.md.
 
+The HDR rendition (x265, ``ladder.plan_hdr_rendition``) is rated the same way; under
+``CappedCRF`` its CRF is the x264 one plus ``HEVC_CRF_OFFSET`` (x265's CRF scale sits
+higher than x264's for a like quality: its default is 28 against x264's 23).
+
 The cap is what the master playlist's BANDWIDTH can promise: the worker measures the real
 peak and average of every rendition from its segments afterwards (``hls.py``, RFC 8216
 §4.3.4.2), so BANDWIDTH is the measured peak, never the nominal rate. With a VBV of
@@ -31,6 +35,9 @@ MAXRATE_FACTOR = 1.5
 BUFSIZE_FACTOR = 2.0
 #: x264 CRF by rung height (the tallest entry at most as tall as the rung applies)
 DEFAULT_CRFS: tuple[tuple[int, int], ...] = ((1080, 19), (720, 17), (480, 16), (0, 15))
+#: x265 CRF = x264 CRF + this (the HDR rendition; x265's default 28 against x264's 23,
+#: less one as 10-bit PQ/HLG pictures show banding sooner)
+HEVC_CRF_OFFSET = 4
 
 
 def default_crf(height: int) -> int:
@@ -39,10 +46,9 @@ def default_crf(height: int) -> int:
 
 
 def rendition_crf(rendition: PlannedRendition) -> int:
-    """The CRF ``rendition`` is encoded at under ``CappedCRF``."""
-    if rendition.crf is not None:
-        return rendition.crf
-    return default_crf(rendition.height or 0)
+    """The CRF ``rendition`` is encoded at under ``CappedCRF`` (x265's for the HDR one)."""
+    crf = rendition.crf if rendition.crf is not None else default_crf(rendition.height or 0)
+    return min(51, crf + HEVC_CRF_OFFSET) if rendition.hdr else crf
 
 
 def video_rate_args(plan: EncodePlan, rendition: PlannedRendition, *, stream: int) -> list[str]:

@@ -53,6 +53,7 @@ def build_manifest(
             playlist=v.playlist,
             size_bytes=v.size_bytes,
             duration=round(v.duration, 3),
+            video_range=v.rendition.video_range,
         )
         for v in variants
     ]

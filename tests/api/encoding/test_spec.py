@@ -1,4 +1,5 @@
-"""The EncodingJob spec the API builds carries the rate control of ENCODING_RATE_CONTROL."""
+"""The EncodingJob spec the API builds carries the rate control of ENCODING_RATE_CONTROL
+and the HDR option of ENCODING_KEEP_HDR."""
 
 import uuid
 
@@ -16,3 +17,13 @@ def test_spec_takes_the_configured_rate_control(settings, user, mode):
     spec = build_spec(job_id=uuid.uuid4(), video=video)
     assert spec.rate_control == mode
     assert spec.to_wire()["rateControl"] == mode
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("keep", [True, False])
+def test_spec_keeps_hdr_when_encoding_keep_hdr(settings, user, keep):
+    settings.ENCODING_KEEP_HDR = keep
+    video = Video.objects.create(owner=user, title="t", source_name=f"videos/{uuid.uuid4()}/s.mp4")
+    wire = build_spec(job_id=uuid.uuid4(), video=video).to_wire()
+    # off: no `hdr` at all (a custom resource as before the option)
+    assert wire.get("hdr") == ({"keep": True} if keep else None)

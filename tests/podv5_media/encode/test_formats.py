@@ -20,6 +20,7 @@ import pytest
 
 from podv5_contract.outputs import Manifest
 from podv5_media.encode.command import tone_map_filters
+from tests.hdr import make_hdr_clip
 
 pytestmark = pytest.mark.media
 
@@ -58,22 +59,8 @@ def three_track_clip(ffmpeg_exe, tmp_path_factory) -> Path:
 
 
 def _hdr_clip(ffmpeg: str, folder: Path, transfer: str) -> Path:
-    """3 s of testsrc2 turned into 10-bit HEVC BT.2020 with the HDR ``transfer``
-    (``smpte2084`` = PQ/HDR10, ``arib-std-b67`` = HLG), tagged as such."""
-    path = folder / f"hdr-{transfer}.mp4"
-    cmd = [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3",
-        "-vf", f"format=gbrpf32le,zscale=tin=bt709:pin=bt709:min=gbr:t={transfer}:p=bt2020"
-               ":m=bt2020nc:npl=100:r=tv,format=yuv420p10le",
-        "-c:v", "libx265", "-preset", "ultrafast",
-        "-x265-params", f"log-level=error:colorprim=bt2020:transfer={transfer}"
-                        ":colormatrix=bt2020nc:range=limited",
-        "-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc",
-        str(path),
-    ]  # fmt: skip
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    return path
+    """3 s, 320x240, 10-bit HEVC BT.2020 with the HDR ``transfer`` (conftest)."""
+    return make_hdr_clip(ffmpeg, folder / f"hdr-{transfer}.mp4", transfer)
 
 
 def _manifest(run) -> Manifest:
