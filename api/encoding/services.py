@@ -78,9 +78,10 @@ def build_spec(
         rate_control=settings.ENCODING_RATE_CONTROL,
         hdr=Hdr(keep=True) if settings.ENCODING_KEEP_HDR else None,
         callback_url=callback_url(),
-        # the chunked path does not transcribe yet: a job that makes captions is one pass
+        # a transcription-only job encodes nothing: one pass (the captions of a chunked
+        # job are made by its audio step, podv5_media.encode.chunked)
         chunks=None
-        if transcribe is not None
+        if transcribe is not None and transcribe.only
         else chunk_count(duration=duration, has_video=has_video, edit=edit),
         request_id=current_request_id(),  # the request that started it: into worker logs
         edit=edit,

@@ -214,6 +214,8 @@ class EncodingJobSpec(_Model):
             raise ValueError("ladder heights must be unique")
         if self.chunks and self.source_import is not None:
             raise ValueError("a sourceImport runs in one pass: no chunks")
+        if self.chunks and self.transcribe is not None and self.transcribe.only:
+            raise ValueError("a transcription-only job encodes nothing: no chunks")
         return self
 
     def to_wire(self) -> dict:

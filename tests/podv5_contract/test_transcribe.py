@@ -53,3 +53,11 @@ def test_which_engine_knows_which_language():
     assert engine_supports("pocketsphinx", "en-GB") is True
     assert engine_supports("pocketsphinx", "fr") is False
     assert engine_supports("whisper", "fr") is None  # the model decides, in the worker
+
+
+def test_a_chunked_job_may_transcribe_but_a_transcription_alone_is_not_chunked():
+    wire = {**golden_spec().to_wire(), "chunks": 4}
+    spec = EncodingJobSpec.model_validate({**wire, "transcribe": {"language": "en"}})
+    assert spec.chunks == 4 and spec.transcribe is not None  # the audio step transcribes
+    with pytest.raises(ValidationError, match="transcription-only job encodes nothing"):
+        EncodingJobSpec.model_validate({**wire, "transcribe": {"only": True}})

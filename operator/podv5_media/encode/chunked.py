@@ -4,16 +4,21 @@
 
 - ``MEDIA_ENCODE_STEP=chunk`` with ``JOB_COMPLETION_INDEX=i`` (what Kubernetes gives each
   pod of an Indexed Job): step ``i`` — video chunk ``i`` for ``i < N`` (``chunks.py``), the
-  audio of the whole source for ``i = N``. It publishes its output at
+  audio of the whole source for ``i = N``, and with ``spec.transcribe`` its captions
+  (``captions.py``, as a one-pass encode makes them: the whole source's main audio
+  stream; the engine loaded before the audio encode, so a missing model fails the step
+  at once). It publishes its output at
   ``<output>chunks/<i>/`` (with a ``manifest.json`` of the step, stored last) and sends
   ``encoding.running`` (the same webhook-id from every step: applied once) and, if it
   fails, ``encoding.failed``; never ``succeeded``. A step past the chunks the video has
   room for (a short video) publishes an empty step;
 - ``MEDIA_ENCODE_STEP=join``: the join (``join.py``) of every step's output, published at
-  ``<output>`` as a one-pass encode publishes, then ``encoding.succeeded`` with the
-  manifest; the steps' outputs are deleted;
+  ``<output>`` as a one-pass encode publishes (the audio step's captions in it, listed
+  in the manifest's ``captions``), then ``encoding.succeeded`` with the manifest; the
+  steps' outputs are deleted;
 - unset (the local backend, a shell): every step as a child ``media-encode`` process, at
-  most ``MEDIA_ENCODE_CHUNK_WORKERS`` at once (default: the CPU count), with
+  most ``MEDIA_ENCODE_CHUNK_WORKERS`` at once (default: the CPU count; the audio step
+  first: with a transcription it is the longest), with
   ``encoding.progress`` as they finish (90 % when all are done), then the join in this
   process. A step that fails stops the others (``encoding.failed``, reason of the step,
   else ``chunk_failed``); SIGTERM stops them all (nothing published).
@@ -36,11 +41,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from podv5_contract.callbacks import CallbackRejected
+from podv5_contract.outputs import CaptionOutput
 from podv5_contract.spec import EncodingJobSpec
 from podv5_media import storage
 from podv5_media.ffmpeg import FfmpegError, run_ffmpeg
 from podv5_media.probe import UnsupportedMedia, probe
+from podv5_media.transcribe import TranscriptionError
 
+from . import captions as transcription
 from . import layout
 from .chunks import (
     CHUNK_MANIFEST,
@@ -56,7 +64,14 @@ from .chunks import (
 from .dash import write_mpd
 from .fmp4 import Fmp4Error
 from .hls import HlsOutputError, measure_audio, measure_variant, write_master
-from .join import JoinError, join_audio, join_video, place_poster, tile_storyboard
+from .join import (
+    JoinError,
+    join_audio,
+    join_video,
+    place_captions,
+    place_poster,
+    tile_storyboard,
+)
 from .ladder import plan_encoding
 from .report import Reporter
 from .result import build_manifest
@@ -127,7 +142,7 @@ def _guarded(
         try:
             workdir = _make_workdir(spec, config)
             manifest = body(workdir)
-        except JobFailed as exc:
+        except (JobFailed, TranscriptionError) as exc:
             log.error("job %s failed (%s): %s", spec.job_id, exc.reason, exc)
             reporter.failed(exc.reason, str(exc))
             return ExitCode.FAILED
@@ -170,13 +185,16 @@ def _chunk(spec: EncodingJobSpec, config: WorkerConfig, index: int, workdir: Pat
     out.mkdir()
     source_info = media_info_to_json(info)
     record: dict = {"index": index, "kind": "none", "span": None, "source": source_info}
-    if index == spec.chunks:  # the audio step
+    if index == spec.chunks:  # the audio step, and the captions
+        transcriber = transcription.transcriber_for(spec, info)  # before the encode: fail fast
         if plan.audio:
             for track in plan.audio:
                 (out / layout.variant_dir(track.name)).mkdir(parents=True)
             cmd = build_audio_command(plan, ffmpeg=config.ffmpeg, source=source, out_dir=out)
             _ffmpeg(cmd, f"audio step {index}")
             record["kind"] = "audio"
+        captions = transcription.make_captions(transcriber, source, info, out, plan.duration)
+        record["captions"] = [c.model_dump(mode="json") for c in captions]
     else:
         keyframes = source_keyframes(source, plan.video_stream, info.start_time)
         spans = plan_chunks(plan, spec.chunks, keyframes)
@@ -224,7 +242,8 @@ def _join(spec: EncodingJobSpec, config: WorkerConfig, workdir: Path) -> dict:
     info = media_info_from_json(steps[0][0]["source"])
     plan = plan_encoding(info, spec)
     video = [(ChunkSpan(**r["span"]), f) for r, f in steps if r["kind"] == "video"]
-    audio = next((f for r, f in steps if r["kind"] == "audio"), None)
+    audio_record, audio_dir = steps[-1]  # the audio step: its audio (if any), its captions
+    audio = audio_dir if audio_record["kind"] == "audio" else None
     if not video or [s.index for s, _ in video] != list(range(len(video))):
         raise JobFailed("invalid_output", "the video chunks are not all there")
     if plan.audio and audio is None:
@@ -243,6 +262,8 @@ def _join(spec: EncodingJobSpec, config: WorkerConfig, workdir: Path) -> dict:
             dash = write_mpd(out, variants, tracks, plan)
             poster = plan.poster is not None and place_poster(dirs, out)
             board = tile_storyboard(plan, dirs, out, config.ffmpeg)
+            captions = [CaptionOutput.model_validate(c) for c in audio_record.get("captions") or ()]
+            place_captions(captions, audio_dir, out)
         except (JoinError, Fmp4Error, HlsOutputError, OSError) as exc:
             raise JobFailed("invalid_output", str(exc)) from exc
         (out / layout.MP4_DIR).mkdir(exist_ok=True)
@@ -253,7 +274,7 @@ def _join(spec: EncodingJobSpec, config: WorkerConfig, workdir: Path) -> dict:
         manifest = build_manifest(
             spec=spec, info=info, plan=plan, variants=variants, audio=tracks, dash=dash,
             out_dir=out, mp4_path=mp4, poster=poster, storyboard=board,
-        )  # fmt: skip
+        ).model_copy(update={"captions": captions})  # fmt: skip
         document = manifest.model_dump(mode="json")
         (out / layout.MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n")
         try:
@@ -329,7 +350,9 @@ def _all(
 ) -> dict:
     """Every step as a child ``media-encode`` (at most ``workers`` at once), then the join."""
     total = (spec.chunks or 0) + 1
-    pending = list(range(total))
+    # the audio step first: with a transcription it is the longest (longest first keeps
+    # the pool's last steps short)
+    pending = [total - 1, *range(total - 1)]
     running: dict[int, subprocess.Popen] = {}
     done = 0
     inline = json.dumps(spec.to_wire())

@@ -8,10 +8,13 @@ audio of the whole source once; then the join (``join.py``) makes one HLS ladder
 Where to cut (``plan_chunks``): only on **segment boundaries** (``s * D``, D the segment
 duration), so each chunk's segments are whole segments of the one-pass output, each
 chunk starting on a forced keyframe. Among the boundaries near the ideal cut points
-(``i * S / N`` of the S segments; at most 2 segments or a tenth of a chunk away, so that
-chunks stay about the same size) the one closest after a **source keyframe** wins: a
-chunk's decoder starts at that keyframe (``-ss`` before ``-i`` seeks to it), so the
-frames it decodes only to throw away (the pre-roll) are fewest.
+(``i * T / N`` seconds of the T-second video; at most 2 segments or a tenth of a chunk
+away) the one whose chunk is **closest to the ideal size** wins, each counting its
+**pre-roll** at its price: a chunk's decoder starts at the last source keyframe before
+the cut (``-ss`` before ``-i`` seeks to it) and decodes the frames up to the cut only to
+throw them away, which costs ``DECODE_SHARE`` of encoding them. Balance comes first
+because the slowest chunk sets the job's time (the pods run at once); between boundaries
+about as close to the ideal, the one right after a source keyframe wins.
 
 Why the frames are exactly the one-pass output's: each chunk keeps the source's
 timestamps (``-copyts -start_at_zero``: the timeline of a one-pass encode, which starts
@@ -69,6 +72,10 @@ NO_INDEX_MARGIN = 3.0
 #: sets the job's time)
 CUT_WINDOW = 2
 CUT_WINDOW_SHARE = 0.1
+#: what decoding a second of source (and the rate/deinterlace filters) costs, as a share
+#: of encoding it to the ladder: a cut's pre-roll is worth this much chunk time.
+#: Measured (``bench/chunked_encode.py``'s lecture, 720p source, 3 rungs, veryfast): 0.06
+DECODE_SHARE = 0.1
 #: the storyboard's thumbnails of a chunk, lossless until the join tiles them
 THUMBS_DIR = "thumbs"
 THUMB_PATTERN = "%05d.png"
@@ -111,6 +118,7 @@ def plan_chunks(
     count = max(1, min(count, segments))
     cuts = [0]
     window = min(CUT_WINDOW, math.floor(segments / count * CUT_WINDOW_SHARE))
+    total = Fraction(plan.duration).limit_denominator(10**6)
     for i in range(1, count):
         ideal = round(i * segments / count)
         low, high = max(cuts[-1] + 1, ideal - window), min(segments - 1, ideal + window)
@@ -118,8 +126,10 @@ def plan_chunks(
         high = min(high, segments - (count - i))
         if low > high:
             continue
-        cuts.append(min(range(low, high + 1), key=lambda s: (_preroll(s * seg, keyframes),
-                                                              abs(s - ideal))))  # fmt: skip
+        target = i * total / count  # seconds: the ideal cut
+        cuts.append(min(range(low, high + 1), key=lambda s: (
+            float(abs(s * seg - target)) + DECODE_SHARE * _preroll(s * seg, keyframes),
+            _preroll(s * seg, keyframes), abs(s - ideal))))  # fmt: skip
     frames = [math.ceil(s * seg * rate) for s in cuts]
     thumbs = _thumbnail_frames(plan)
     poster = _poster_frame(plan)

@@ -16,7 +16,9 @@ DASH manifest, MP4 fallback and manifest are then written by the one-pass code,
   whole source by the audio step), their segments shifted by the video's composition
   delay so that sound and picture keep the one-pass encode's sync;
 - the poster (from the chunk holding its frame) and the storyboard sprite, tiled from the
-  chunks' thumbnails, with its WebVTT.
+  chunks' thumbnails, with its WebVTT;
+- the caption tracks the audio step made (``spec.transcribe``), at the paths its
+  manifest gives (``captions/<language>.vtt``), as a one-pass encode lays them out.
 
 Every chunk must hold the frames its span says (``JoinError`` otherwise): the joined
 video has the one-pass encode's frames, each once, with no gap.
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import m3u8
 
+from podv5_contract.outputs import CaptionOutput
 from podv5_media.ffmpeg import FfmpegError, run_ffmpeg
 
 from . import fmp4, layout
@@ -185,6 +188,17 @@ def tile_storyboard(plan: EncodePlan, chunk_dirs: list[Path], out: Path, ffmpeg:
     finally:
         shutil.rmtree(thumbs, ignore_errors=True)
     return True
+
+
+def place_captions(captions: list[CaptionOutput], audio_dir: Path, out: Path) -> None:
+    """Place each caption file of the audio step (``audio_dir``) at its path under
+    ``out``; ``JoinError`` when one is missing or its size is not the one recorded."""
+    for caption in captions:
+        src, dst = audio_dir / caption.path, out / caption.path
+        if not src.is_file() or src.stat().st_size != caption.size_bytes:
+            raise JoinError(f"the audio step's caption file {caption.path} is missing")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        _place(src, dst)
 
 
 def place_poster(chunk_dirs: list[Path], out: Path) -> bool:

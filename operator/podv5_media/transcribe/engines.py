@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the engines, when a job transcribes
+    import numpy as np
 
 #: the sample rate every engine takes, Hz (mono, signed 16-bit)
 SAMPLE_RATE = 16000

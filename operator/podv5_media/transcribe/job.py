@@ -23,7 +23,6 @@ from podv5_contract.transcribe import (
     Transcribe,
     engine_supports,
 )
-from podv5_media.transcribe.audio import decode_pcm
 from podv5_media.transcribe.engines import SAMPLE_RATE, Engine, Segment, TranscriptionError
 from podv5_media.transcribe.webvtt import build_webvtt
 
@@ -101,6 +100,10 @@ class Transcriber:
         ``source`` into ``out_dir/captions/<language>.vtt``; ``duration`` (seconds, the
         output's) bounds the cue times; ``on_progress(percent)``; ``remap``: moves each
         segment onto another timeline (None drops it), e.g. a cut's."""
+        # numpy (``audio``) only when a job transcribes: every encode worker, and each
+        # step of a chunked job, imports this module; it starts a third of a second faster
+        from podv5_media.transcribe.audio import decode_pcm
+
         started = time.monotonic()
         pcm = decode_pcm(source, stream)
         audio_seconds = len(pcm) / SAMPLE_RATE

@@ -258,14 +258,22 @@ def test_a_reencode_makes_the_generated_captions_again(ready):
     assert job.spec["transcribe"] == {"engine": "pocketsphinx", "language": "en", "only": False}
 
 
-def test_a_long_video_that_gets_captions_is_encoded_in_one_pass(ready, settings):
+def test_a_long_video_that_gets_captions_is_chunked_but_a_transcription_alone_is_not(
+    ready, settings
+):
     from api.encoding.services import build_spec
     from api.pipeline.transcription import transcribe_options
 
     settings.ENCODING_CHUNK_MIN_SECONDS = 60
     plain = build_spec(job_id=uuid.uuid4(), video=ready, duration=3600)
     assert plain.chunks and plain.chunks >= 2
+    # the audio step of the chunked job makes the captions (podv5_media.encode.chunked)
     captioned = build_spec(
         job_id=uuid.uuid4(), video=ready, duration=3600, transcribe=transcribe_options()
     )
-    assert captioned.chunks is None and captioned.transcribe is not None
+    assert captioned.chunks == plain.chunks and captioned.transcribe is not None
+    # nothing to encode: no chunks to cut
+    alone = build_spec(
+        job_id=uuid.uuid4(), video=ready, duration=3600, transcribe=transcribe_options(only=True)
+    )
+    assert alone.chunks is None and alone.transcribe.only

@@ -83,3 +83,33 @@ def test_upload_with_transcription_then_transcribe_again(live_api, user, tmp_pat
     assert not (settings.MEDIA_ROOT / encoding_output_prefix(job=job)).exists()
     (entry, first) = http.get(f"/api/v1/videos/{video['id']}/transcriptions").json()["data"]
     assert (entry["only"], entry["phase"], first["only"]) == (True, "Succeeded", False)
+
+
+def test_a_long_upload_is_chunked_and_still_gets_its_captions(live_api, user, tmp_path, settings):
+    settings.ENCODING_CHUNK_MIN_SECONDS = 8  # "long" for a test: the 10 s clip
+    settings.ENCODING_CHUNK_SECONDS = 4
+    settings.ENCODING_CHUNK_MAX = 3
+    settings.ENCODING_CHUNK_WORKERS = 2
+    clip = make_speech_clip(tmp_path / "lecture.mp4", seconds=10)
+    token = bearer(user)
+    http = httpx.Client(base_url=live_api.url, headers={"Authorization": token}, timeout=30)
+    video = http.post("/api/v1/videos", json={"title": "Physics, long"}).json()["data"]
+    tus = tus_client.TusClient(
+        video["upload"]["url"].replace("http://testserver", live_api.url),
+        headers={"Authorization": token},
+    )
+    tus.uploader(
+        str(clip),
+        chunk_size=1 << 20,
+        metadata={"video": video["id"], "filename": "lecture.mp4", "transcribe": "en"},
+    ).upload()
+
+    ready = wait_for(video["id"])
+    assert ready.status == "ready", (ready.error_code, ready.error_message)
+    job = EncodingJob.objects.filter(video_id=video["id"]).get()
+    assert job.spec["chunks"] == 3 and job.spec["transcribe"]["language"] == "en"
+    (track,) = http.get(f"/api/v1/videos/{video['id']}/tracks").json()["data"]
+    assert track["generated"] is True and track["generator"] == "pocketsphinx"
+    cues = parse_webvtt(http.get(track["url"]).text)
+    assert cues and all(0 <= c.start < c.end <= ready.duration + 0.01 for c in cues)
+    assert word_error_rate(SENTENCES, " ".join(c.text for c in cues)) <= 0.5

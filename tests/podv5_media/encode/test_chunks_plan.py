@@ -55,13 +55,33 @@ def test_short_chunks_are_cut_at_the_ideal_points():
     assert [s.first_segment for s in spans] == [round(i * 30 / 8) for i in range(8)]
 
 
-def test_a_cut_prefers_a_boundary_right_after_a_source_keyframe():
-    plan = make_plan(duration=120.0)  # 30 segments; 2 chunks: ideal cut at segment 15
+def test_balance_comes_before_a_short_pre_roll():
+    plan = make_plan(duration=120.0)  # 30 segments; 2 chunks: ideal cut at 60 s
     keyframes = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 55.5, 60.5, 70.0]
     [first, second] = plan_chunks(plan, 2, keyframes)
-    # boundaries 13..17 (52..68 s): 56 s is 0.5 s after the keyframe at 55.5 s
-    assert second.first_segment == 14 and second.seek == 55.5
+    # 56 s is 0.5 s after a keyframe, 60 s is 4.5 s after one: decoding 4 s more costs
+    # less than a chunk 4 s longer than the other (the slowest chunk sets the job's time)
+    assert second.first_segment == 15 and second.seek == 55.5
     assert first.seek == 0.0
+
+
+def test_between_boundaries_as_close_to_the_ideal_the_one_after_a_keyframe_wins():
+    plan = make_plan(duration=124.0)  # 31 segments; 2 chunks: ideal cut at 62 s
+    # 60 s and 64 s are both 2 s from it; 60 s is 1 s after a keyframe, 64 s 5 s after
+    keyframes = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 59.0, 70.0]
+    [_, second] = plan_chunks(plan, 2, keyframes)
+    assert second.first_segment == 15 and second.seek == 59.0
+    keyframes = [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 63.0, 70.0]
+    [_, second] = plan_chunks(plan, 2, keyframes)
+    assert second.first_segment == 16 and second.seek == 63.0
+
+
+def test_a_lecture_is_cut_into_chunks_within_a_segment_of_the_ideal_size():
+    # 20 min, a keyframe every 10 s plus scene cuts: 8 chunks of 150 s give or take 4 s
+    keyframes = sorted({*range(0, 1200, 10), 23.0, 391.0, 777.0, 1111.0})
+    spans = plan_chunks(make_plan(duration=1200.0), 8, [float(k) for k in keyframes])
+    starts = [s.first_segment * 4 for s in spans] + [1200]
+    assert all(abs((b - a) - 150) <= 4 for a, b in pairwise(starts)), starts
 
 
 def test_without_an_index_the_decoder_starts_before_the_cut():

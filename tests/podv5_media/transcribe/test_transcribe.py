@@ -168,3 +168,43 @@ def test_a_trimmed_video_gets_captions_on_its_own_timeline(run_worker, speech_cl
     cues = parse_webvtt((run.output_dir / manifest.captions[0].path).read_text())
     assert cues and all(0 <= c.start < c.end <= manifest.duration for c in cues)
     assert "books" in _transcript(cues)  # the last sentence, 6-9 s of the source
+
+
+def test_a_chunked_job_makes_the_captions_a_one_pass_job_makes(run_worker, speech_clip):
+    """The same job in one pass and in 3 chunks (the local way: every step a child
+    process, then the join): the chunked job's audio step transcribes the whole source,
+    and the caption track lands in the output and the manifest exactly as in one pass."""
+    options = {"engine": "pocketsphinx", "language": "en"}
+    single = run_worker(speech_clip, transcribe=options)
+    chunked = run_worker(speech_clip, transcribe=options, chunks=3)
+    assert single.returncode == 0, single.stderr
+    assert chunked.returncode == 0, chunked.stderr
+    one = Manifest.model_validate(json.loads((single.output_dir / "manifest.json").read_text()))
+    joined = Manifest.model_validate(json.loads((chunked.output_dir / "manifest.json").read_text()))
+    assert [r.name for r in joined.hls.renditions] == [r.name for r in one.hls.renditions]
+    (caption,) = joined.captions
+    assert joined.captions == one.captions  # path, language, engine, cues, size, duration
+    text = (chunked.output_dir / caption.path).read_text()
+    assert text == (single.output_dir / caption.path).read_text()
+    cues = parse_webvtt(text)
+    assert len(cues) == caption.cues >= 2 and all(0 <= c.start < c.end <= SECONDS for c in cues)
+    assert word_error_rate(SENTENCES, _transcript(cues)) <= MAX_WER  # the words came back
+    files = {p.relative_to(chunked.output_dir).as_posix() for p in chunked.output_dir.rglob("*")}
+    assert "captions/en.vtt" in files and not any(f.startswith("chunks") for f in files)
+    sizes = sum(p.stat().st_size for p in chunked.output_dir.rglob("*") if p.is_file())
+    assert joined.total_size_bytes <= sizes and joined.total_size_bytes > caption.size_bytes
+
+
+def test_a_chunked_job_whose_transcription_fails_fails_and_publishes_nothing(
+    run_worker, speech_clip, callback_receiver
+):
+    run = run_worker(
+        speech_clip, callback=callback_receiver, transcribe={"language": "fr"}, chunks=3
+    )
+    assert run.returncode == 1, run.stderr
+    # the audio step's own reason first (the job's step failure after it: same webhook-id)
+    failed = callback_receiver.events("encoding.failed")
+    assert failed and failed[0].data["reason"] == "transcription_language_unsupported"
+    # nothing published, the steps' outputs gone (a step that finished first may leave
+    # the empty output folder)
+    assert not [p for p in run.output_dir.rglob("*") if p.is_file()]
