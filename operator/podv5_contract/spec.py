@@ -36,11 +36,14 @@ REQUEST_ID_MAX_LENGTH = 128
 MAX_CHUNKS = 64
 #: How each video rendition's bits are chosen (see ``podv5_media.encode.rate_control``):
 #: ``Fixed``: every title gets its rung's rate (capped VBR at ``videoKbps``);
-#: ``CappedCRF``: content-aware (per-title), constant quality (x264 CRF) under a cap
-#: derived from ``videoKbps``, so easy content (slides, screen captures) takes a fraction
-#: of the rate and hard content (high motion) up to the cap.
-RateControl = Literal["Fixed", "CappedCRF"]
-RATE_CONTROLS: tuple[str, ...] = ("Fixed", "CappedCRF")
+#: ``CappedCRF``: constant quality (x264 CRF per rung height) under a cap derived from
+#: ``videoKbps``, so easy content (slides, screen captures) takes a fraction of the rate
+#: and hard content (high motion) up to the cap;
+#: ``PerTitle``: content-aware, each rung's CRF chosen from a fast probe encode of the
+#: title (VMAF targets, at most ``videoKbps`` on average), rungs that rate would break
+#: into blocks dropped (``podv5_media.encode.per_title``).
+RateControl = Literal["Fixed", "CappedCRF", "PerTitle"]
+RATE_CONTROLS: tuple[str, ...] = ("Fixed", "CappedCRF", "PerTitle")
 
 
 class _Model(BaseModel):
