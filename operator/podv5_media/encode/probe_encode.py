@@ -6,8 +6,9 @@ Per excerpt (``per_title.sample_spans``) two ffmpeg processes:
   deinterlace, constant frame rate, 8-bit 4:2:0), scale it to every rung, encode each at
   every ``PROBE_CRFS`` CRF (libx264, the encode's preset, no VBV) into raw H.264 files;
 - ``build_probe_vmaf_command``: VMAF (libvmaf, model ``vmaf_v0.6.1``) of every probe
-  encode upscaled (bicubic) to the top rung's size, against the excerpt, on one frame in
-  ``VMAF_EVERY`` (both sides renumbered, so frames pair by index), one JSON log each.
+  encode upscaled (bicubic) to the top rung's size, against the excerpt, scored on one
+  frame in ``VMAF_EVERY`` (libvmaf ``n_subsample``; both sides renumbered, so frames pair
+  by index), one JSON log each.
 
 ``tune_plan`` runs them on the SDR rungs (an HDR rendition kept beside them, HEVC, keeps
 its static CRF; the probe's plan has no HDR rendition, so its input filters give 8-bit
@@ -106,7 +107,9 @@ def build_probe_vmaf_command(
     """VMAF of every probe encode of excerpt ``index`` (see the module docstring); logs in
     ``<probe file>.json``."""
     top = plan.renditions[0]
-    every = f"select='not(mod(n\\,{VMAF_EVERY}))',settb=1/25,setpts=N"
+    # frames pair by their index; libvmaf skips frames itself (n_subsample): its motion
+    # feature needs consecutive frames (dropping frames first would inflate the scores)
+    every = "settb=1/25,setpts=N"
     files = [
         probe_file(folder, index, i, crf) for i in range(len(plan.renditions)) for crf in PROBE_CRFS
     ]
@@ -121,7 +124,7 @@ def build_probe_vmaf_command(
         cmd += ["-f", "h264", "-i", str(path)]
         graph.append(
             f"[{j}:v]{every},scale={top.width}:{top.height}:flags=bicubic,format=yuv420p[d{j}];"
-            f"[d{j}][r{j - 1}]libvmaf=model=version={VMAF_MODEL}:n_threads=1:"
+            f"[d{j}][r{j - 1}]libvmaf=model=version={VMAF_MODEL}:n_threads=1:n_subsample={VMAF_EVERY}:"
             f"log_fmt=json:log_path={path}.json[v{j}]"
         )
         outputs += ["-map", f"[v{j}]", "-f", "null", "-"]

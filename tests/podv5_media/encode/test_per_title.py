@@ -77,10 +77,10 @@ def test_a_lecture_is_probed_in_short_excerpts_spread_over_it():
         assert i * slice_ <= span.start and span.start + span.duration <= (i + 1) * slice_
 
 
-def test_a_short_clip_is_probed_for_at_least_a_second_and_never_past_its_end():
+def test_a_short_clip_is_probed_for_at_least_two_seconds_and_never_past_its_end():
     (span,) = sample_spans(10.0)
-    assert span.duration == pytest.approx(1.0)
-    assert span.start == pytest.approx(4.5)  # in the middle
+    assert span.duration == pytest.approx(2.0)
+    assert span.start == pytest.approx(4.0)  # in the middle
     (span,) = sample_spans(0.6)
     assert (span.start, span.duration) == (0.0, 0.6)
     assert sample_spans(0.0) == ()
