@@ -124,8 +124,8 @@ def build_probe_vmaf_command(
         cmd += ["-f", "h264", "-i", str(path)]
         graph.append(
             f"[{j}:v]{every},scale={top.width}:{top.height}:flags=bicubic,format=yuv420p[d{j}];"
-            f"[d{j}][r{j - 1}]libvmaf=model=version={VMAF_MODEL}:n_threads=1:n_subsample={VMAF_EVERY}:"
-            f"log_fmt=json:log_path={path}.json[v{j}]"
+            f"[d{j}][r{j - 1}]libvmaf=model=version={VMAF_MODEL}:n_threads=1:"
+            f"n_subsample={VMAF_EVERY}:log_fmt=json:log_path={path}.json[v{j}]"
         )
         outputs += ["-map", f"[v{j}]", "-f", "null", "-"]
     return [*cmd, "-filter_complex", ";".join(graph), *outputs]
