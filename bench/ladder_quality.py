@@ -67,7 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podv5_contract.spec import DEFAULT_LADDER, EncodingJobSpec, Extras
-from podv5_media.encode import per_title
+from podv5_media.encode import per_title, probe_encode
 from podv5_media.encode.command import (
     EncoderSettings,
     build_ffmpeg_command,
@@ -289,7 +289,8 @@ def run_mode(ffmpeg, clip, source, size, mode, crfs, settings, args, work) -> Mo
         effective = {r.height: crfs.get(r.height, default_crf(r.height)) for r in DEFAULT_LADDER}
         key += "-" + "_".join(f"{h}={c}" for h, c in sorted(effective.items()))
     if mode == "PerTitle":  # the probe's code and tunables
-        key += "-" + hashlib.sha256(Path(per_title.__file__).read_bytes()).hexdigest()[:10]
+        code = b"".join(Path(m.__file__).read_bytes() for m in (per_title, probe_encode))
+        key += "-" + hashlib.sha256(code).hexdigest()[:10]
     cached = work / f"results-{key}.json"
     if cached.exists():
         saved = json.loads(cached.read_text())
