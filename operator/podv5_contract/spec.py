@@ -74,7 +74,8 @@ class Rendition(_Model):
             ge=0,
             le=51,
             description="x264 CRF of this rung under `rateControl: CappedCRF` (lower: "
-            "better, bigger); none: the default for its height. Ignored by `Fixed`.",
+            "better, bigger); none: the default for its height. Ignored by `Fixed`; "
+            "`PerTitle` uses it only when its probe cannot run (chunked jobs too).",
         ),
     ] = None
 
@@ -141,11 +142,14 @@ class EncodingJobSpec(_Model):
     rate_control: Annotated[
         RateControl,
         Field(
-            description="How each rendition's video rate is chosen: `CappedCRF` "
-            "(content-aware: constant quality, at most about the rung's `videoKbps` x1.5) "
-            "or `Fixed` (the rung's `videoKbps` whatever the content).",
+            description="How each rendition's video rate is chosen: `PerTitle` "
+            "(content-aware: each rung's CRF from a probe encode of the title, at most the "
+            "rung's `videoKbps` on average, rungs that rate would break into blocks "
+            "dropped), `CappedCRF` (constant quality per rung height, at most about the "
+            "rung's `videoKbps` x1.5) or `Fixed` (the rung's `videoKbps` whatever the "
+            "content).",
         ),
-    ] = "Fixed"
+    ] = "PerTitle"
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
     hdr: Annotated[
         Hdr | None,

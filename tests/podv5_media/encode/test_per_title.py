@@ -133,7 +133,7 @@ def test_a_lower_rung_aims_below_what_its_resolution_allows():
     soft = points((15, 150, 72.0), (23, 70, 70.0))
     decision = choose(LOW, soft, top=False)
     assert decision.target == pytest.approx(69.0)
-    assert decision.crf > PROBE_CRFS[-1]  # cheaper than the probe's worst
+    assert decision.crf > 23  # cheaper than its worst probe point
     assert not decision.rate_limited
     # under the floor, but its resolution holds it there, not its rate: kept
     assert decision.vmaf < FLOOR_VMAF and not decision.dropped
