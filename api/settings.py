@@ -378,10 +378,11 @@ if ENCODING_CHUNK_MAX > 64:
 #: local backend: chunks of one job encoded at once (default: the CPU count)
 ENCODING_CHUNK_WORKERS = env_int("ENCODING_CHUNK_WORKERS", os.cpu_count() or 1, minimum=1)
 #: how the renditions' video rates are chosen (EncodingJob spec's rateControl):
-#: CappedCRF (content-aware, per-title) or Fixed (the ladder's rates); any case
+#: PerTitle (content-aware: a probe encode per title), CappedCRF (constant quality per
+#: rung) or Fixed (the ladder's rates); any case
 _RATE_CONTROLS = {name.lower(): name for name in RATE_CONTROLS}
 ENCODING_RATE_CONTROL = _RATE_CONTROLS[
-    env_choice("ENCODING_RATE_CONTROL", "Fixed", tuple(_RATE_CONTROLS))
+    env_choice("ENCODING_RATE_CONTROL", "PerTitle", tuple(_RATE_CONTROLS))
 ]
 #: HDR sources (PQ/HLG): also keep an HDR rendition (10-bit HEVC) beside the SDR ladder
 #: (EncodingJob spec's hdr.keep); SDR sources are not affected

@@ -36,11 +36,14 @@ REQUEST_ID_MAX_LENGTH = 128
 MAX_CHUNKS = 64
 #: How each video rendition's bits are chosen (see ``podv5_media.encode.rate_control``):
 #: ``Fixed``: every title gets its rung's rate (capped VBR at ``videoKbps``);
-#: ``CappedCRF``: content-aware (per-title), constant quality (x264 CRF) under a cap
-#: derived from ``videoKbps``, so easy content (slides, screen captures) takes a fraction
-#: of the rate and hard content (high motion) up to the cap.
-RateControl = Literal["Fixed", "CappedCRF"]
-RATE_CONTROLS: tuple[str, ...] = ("Fixed", "CappedCRF")
+#: ``CappedCRF``: constant quality (x264 CRF per rung height) under a cap derived from
+#: ``videoKbps``, so easy content (slides, screen captures) takes a fraction of the rate
+#: and hard content (high motion) up to the cap;
+#: ``PerTitle``: content-aware, each rung's CRF chosen from a fast probe encode of the
+#: title (VMAF targets, at most ``videoKbps`` on average), rungs that rate would break
+#: into blocks dropped (``podv5_media.encode.per_title``).
+RateControl = Literal["Fixed", "CappedCRF", "PerTitle"]
+RATE_CONTROLS: tuple[str, ...] = ("Fixed", "CappedCRF", "PerTitle")
 
 
 class _Model(BaseModel):
@@ -71,7 +74,8 @@ class Rendition(_Model):
             ge=0,
             le=51,
             description="x264 CRF of this rung under `rateControl: CappedCRF` (lower: "
-            "better, bigger); none: the default for its height. Ignored by `Fixed`.",
+            "better, bigger); none: the default for its height. Ignored by `Fixed`; "
+            "`PerTitle` uses it only when its probe cannot run (chunked jobs too).",
         ),
     ] = None
 
@@ -138,11 +142,14 @@ class EncodingJobSpec(_Model):
     rate_control: Annotated[
         RateControl,
         Field(
-            description="How each rendition's video rate is chosen: `CappedCRF` "
-            "(content-aware: constant quality, at most about the rung's `videoKbps` x1.5) "
-            "or `Fixed` (the rung's `videoKbps` whatever the content).",
+            description="How each rendition's video rate is chosen: `PerTitle` "
+            "(content-aware: each rung's CRF from a probe encode of the title, at most the "
+            "rung's `videoKbps` on average, rungs that rate would break into blocks "
+            "dropped), `CappedCRF` (constant quality per rung height, at most about the "
+            "rung's `videoKbps` x1.5) or `Fixed` (the rung's `videoKbps` whatever the "
+            "content).",
         ),
-    ] = "Fixed"
+    ] = "PerTitle"
     extras: Annotated[Extras, Field(description="Outputs besides the HLS ladder.")] = Extras()
     hdr: Annotated[
         Hdr | None,

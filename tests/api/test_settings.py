@@ -103,7 +103,8 @@ def test_a_bad_value_is_a_startup_error_naming_the_variable(tmp_path, name, valu
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(None, "Fixed"), ("cappedcrf", "CappedCRF"), ("FIXED", "Fixed")]
+    ("value", "expected"),
+    [(None, "PerTitle"), ("cappedcrf", "CappedCRF"), ("FIXED", "Fixed"), ("pertitle", "PerTitle")],
 )
 def test_rate_control_takes_the_spec_spelling_in_any_case(tmp_path, value, expected):
     env = {"ENCODING_RATE_CONTROL": value} if value else {}

@@ -77,7 +77,8 @@ DESCRIBES_VIDEO = "public.accessibility.describes-video"
 class PlannedRendition:
     """One HLS variant to make; ``width``/``height``/``video_kbps`` are None for audio only,
     ``audio_kbps`` is None without audio; ``crf``: the rung's x264 CRF when the spec gives
-    one (``CappedCRF`` rate control; else ``rate_control.default_crf``); ``video_range``:
+    one (``CappedCRF`` rate control; else ``rate_control.default_crf``), or the per-title
+    probe's choice (``PerTitle``, ``per_title.py``; tenths); ``video_range``:
     HLS VIDEO-RANGE, ``SDR`` (H.264 8-bit) or ``PQ``/``HLG`` (the HDR rendition: HEVC
     Main10, BT.2020)."""
 
@@ -86,7 +87,7 @@ class PlannedRendition:
     height: int | None
     video_kbps: int | None
     audio_kbps: int | None
-    crf: int | None = None
+    crf: float | None = None
     video_range: str = "SDR"
 
     @property

@@ -45,8 +45,9 @@ def default_crf(height: int) -> int:
     return next(crf for floor, crf in DEFAULT_CRFS if height >= floor)
 
 
-def rendition_crf(rendition: PlannedRendition) -> int:
-    """The CRF ``rendition`` is encoded at under ``CappedCRF`` (x265's for the HDR one)."""
+def rendition_crf(rendition: PlannedRendition) -> float:
+    """The CRF ``rendition`` is encoded at under ``CappedCRF`` (x265's for the HDR one) and
+    ``PerTitle`` (the probe's choice for the SDR rungs, else the same static CRF)."""
     crf = rendition.crf if rendition.crf is not None else default_crf(rendition.height or 0)
     return min(51, crf + HEVC_CRF_OFFSET) if rendition.hdr else crf
 
@@ -58,8 +59,8 @@ def video_rate_args(plan: EncodePlan, rendition: PlannedRendition, *, stream: in
         f"-maxrate:v:{stream}", f"{round(kbps * MAXRATE_FACTOR)}k",
         f"-bufsize:v:{stream}", f"{round(kbps * BUFSIZE_FACTOR)}k",
     ]  # fmt: skip
-    if plan.rate_control == "CappedCRF":
-        return [f"-crf:v:{stream}", str(rendition_crf(rendition)), *vbv]
+    if plan.rate_control in ("CappedCRF", "PerTitle"):
+        return [f"-crf:v:{stream}", f"{rendition_crf(rendition):g}", *vbv]
     return [f"-b:v:{stream}", f"{kbps}k", *vbv]
 
 

@@ -44,6 +44,7 @@ from .dash import write_mpd
 from .edit import EditFailed, prepare_edit
 from .hls import HlsOutputError, measure_audio, measure_variant, write_master
 from .ladder import EncodePlan, plan_encoding
+from .probe_encode import tune_plan
 from .progress import ProgressParser
 from .report import Reporter
 from .result import build_manifest
@@ -154,6 +155,10 @@ def _encode(spec: EncodingJobSpec, config: WorkerConfig, reporter: Reporter, wor
             raise JobFailed(exc.reason, str(exc)) from exc
     transcriber = transcription.transcriber_for(spec, info)  # before the encode: fail fast
     plan = plan_encoding(info, spec)
+    # PerTitle: each rung's CRF (and which rungs) from a probe encode of the source
+    plan = tune_plan(
+        plan, source, ffmpeg=config.ffmpeg, settings=config.settings, workdir=workdir
+    ).plan
     edit = None
     if spec.edit is not None:  # cut and dressing (edit.py)
         try:

@@ -10,7 +10,7 @@ from api.videos.models import Video
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("mode", ["CappedCRF", "Fixed"])
+@pytest.mark.parametrize("mode", ["PerTitle", "CappedCRF", "Fixed"])
 def test_spec_takes_the_configured_rate_control(settings, user, mode):
     settings.ENCODING_RATE_CONTROL = mode
     video = Video.objects.create(owner=user, title="t", source_name=f"videos/{uuid.uuid4()}/s.mp4")

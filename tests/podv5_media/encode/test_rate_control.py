@@ -105,6 +105,8 @@ SLIDES = (
     "drawbox=x='450+60*sin(t)':y='250+30*cos(t)':w=8:h=8:color=red:t=fill,"
     "noise=alls=2:allf=t[out0]"
 )
+#: the same slides exported (from a PDF, say): no capture noise
+CLEAN_SLIDES = SLIDES.rsplit(",noise", 1)[0] + "[out0]"
 #: noise: what no rung's cap is enough for (testsrc2 under heavy temporal noise)
 NOISE = "testsrc2=size=320x240:rate=25:duration=6,noise=alls=60:allf=t+u"
 #: rungs whose caps a 320x240 noise clip exceeds by far
@@ -132,6 +134,11 @@ def _clip(ffmpeg: str, folder: Path, name: str, video: str, *, audio: bool) -> P
 def slides_clip(ffmpeg_exe, clips_dir) -> Path:
     # no audio: the bytes compared are the video's (audio would be the same in both)
     return _clip(ffmpeg_exe, clips_dir, "slides", SLIDES, audio=False)
+
+
+@pytest.fixture(scope="module")
+def clean_slides_clip(ffmpeg_exe, clips_dir) -> Path:
+    return _clip(ffmpeg_exe, clips_dir, "clean-slides", CLEAN_SLIDES, audio=False)
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +222,26 @@ def test_a_rendition_never_peaks_past_its_cap_beyond_the_vbv(run_worker, noise_c
             # a VBV (maxrate M, bufsize B) lets through at most M*d + B bits in d seconds;
             # 3 % for the fMP4 boxes (moof, mdat headers) around the video
             assert size * 8 <= (maxrate * seconds + bufsize) * 1.03, (rendition.name, seconds)
+
+
+@pytest.mark.media
+def test_per_title_gives_slides_a_fraction_of_the_fixed_bytes_and_noise_far_more(
+    run_worker, clean_slides_clip, noise_clip
+):
+    """PerTitle probes each title: the same rungs cost little on slides, much on noise."""
+    slides = encoded(run_worker(clean_slides_clip, rateControl="PerTitle"))
+    fixed = encoded(run_worker(clean_slides_clip, rateControl="Fixed"))
+    noise_run = run_worker(noise_clip, ladder=NOISE_LADDER, rateControl="PerTitle")
+    noise = encoded(noise_run)
+
+    def total(manifest: Manifest) -> int:
+        return sum(r.size_bytes for r in manifest.hls.renditions)
+
+    assert [r.name for r in slides.hls.renditions] == ["360p", "240p", "144p"]
+    assert total(slides) < total(fixed) * 3 / 4
+    # a 240p rung of noise takes many times the bytes of the slides' 240p, up to its rate
+    slides_240 = next(r for r in slides.hls.renditions if r.name == "240p")
+    noise_240 = next(r for r in noise.hls.renditions if r.name == "240p")
+    assert noise_240.size_bytes > 4 * slides_240.size_bytes
+    assert noise_240.average_bandwidth > 0.8 * noise_240.video_kbps * 1000
+    check_master_is_measured(noise_run.output_dir, noise)
