@@ -32,11 +32,13 @@ def wait_job(job_id, timeout=240) -> EncodingJob:
     raise AssertionError(f"job {job_id} still {job.phase} after {timeout} s")
 
 
-def test_upload_with_transcription_then_transcribe_again(live_api, user, tmp_path, settings):
+def upload_speech(live_api, user, tmp_path, *, title: str) -> tuple[httpx.Client, dict]:
+    """A video made over the API and 10 s of espeak-ng speech uploaded to it with tuspy,
+    ``transcribe: en`` in its metadata; the signed-in client and the created video."""
     clip = make_speech_clip(tmp_path / "lecture.mp4", seconds=10)
     token = bearer(user)
     http = httpx.Client(base_url=live_api.url, headers={"Authorization": token}, timeout=30)
-    video = http.post("/api/v1/videos", json={"title": "Physics"}).json()["data"]
+    video = http.post("/api/v1/videos", json={"title": title}).json()["data"]
     tus = tus_client.TusClient(
         video["upload"]["url"].replace("http://testserver", live_api.url),
         headers={"Authorization": token},
@@ -46,6 +48,11 @@ def test_upload_with_transcription_then_transcribe_again(live_api, user, tmp_pat
         chunk_size=1 << 20,
         metadata={"video": video["id"], "filename": "lecture.mp4", "transcribe": "en"},
     ).upload()
+    return http, video
+
+
+def test_upload_with_transcription_then_transcribe_again(live_api, user, tmp_path, settings):
+    http, video = upload_speech(live_api, user, tmp_path, title="Physics")
 
     ready = wait_for(video["id"])
     assert ready.status == "ready", (ready.error_code, ready.error_message)
@@ -90,19 +97,7 @@ def test_a_long_upload_is_chunked_and_still_gets_its_captions(live_api, user, tm
     settings.ENCODING_CHUNK_SECONDS = 4
     settings.ENCODING_CHUNK_MAX = 3
     settings.ENCODING_CHUNK_WORKERS = 2
-    clip = make_speech_clip(tmp_path / "lecture.mp4", seconds=10)
-    token = bearer(user)
-    http = httpx.Client(base_url=live_api.url, headers={"Authorization": token}, timeout=30)
-    video = http.post("/api/v1/videos", json={"title": "Physics, long"}).json()["data"]
-    tus = tus_client.TusClient(
-        video["upload"]["url"].replace("http://testserver", live_api.url),
-        headers={"Authorization": token},
-    )
-    tus.uploader(
-        str(clip),
-        chunk_size=1 << 20,
-        metadata={"video": video["id"], "filename": "lecture.mp4", "transcribe": "en"},
-    ).upload()
+    http, video = upload_speech(live_api, user, tmp_path, title="Physics, long")
 
     ready = wait_for(video["id"])
     assert ready.status == "ready", (ready.error_code, ready.error_message)
