@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import re
 import subprocess
+import uuid
 from pathlib import Path
 
 import m3u8
 import pytest
+
+from podv5_contract.spec import EncodingJobSpec
+from podv5_media.encode.command import EncoderSettings
+from podv5_media.encode.ladder import plan_encoding
+from podv5_media.encode.per_title import FLOOR_VMAF
+from podv5_media.encode.probe_encode import tune_plan
+from podv5_media.probe import probe
 
 from .test_chunked import _frames
 
@@ -103,3 +111,36 @@ def test_each_chunk_encodes_at_the_crfs_its_own_probe_chose(run_worker, mixed_cl
         capture_output=True, text=True,
     )  # fmt: skip
     assert played.returncode == 0 and played.stderr == "", played.stderr
+
+
+def test_a_chunk_keeps_the_rung_a_one_pass_probe_drops(ffmpeg_exe, tmp_path):
+    """testsrc2 at 120p for 150 kbit/s: a one-pass probe drops the starved rung; a chunk's
+    probe (its own span) keeps it, at the CRF its rate allows, as every chunk must."""
+    source = tmp_path / "busy.mp4"
+    subprocess.run(
+        [ffmpeg_exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi",
+         "-i", "testsrc2=size=320x180:rate=25:duration=8", "-c:v", "libx264", "-preset",
+         "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", str(source)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    ladder = [
+        {"name": "180p", "height": 180, "videoKbps": 300, "audioKbps": 96},
+        {"name": "120p", "height": 120, "videoKbps": 150, "audioKbps": 64},
+    ]
+    spec = EncodingJobSpec(
+        job_id=uuid.uuid4(), video_id=uuid.uuid4(), source=source.as_uri(),
+        output=(tmp_path / "out").as_uri() + "/", ladder=ladder, rate_control="PerTitle",
+    )  # fmt: skip
+    plan = plan_encoding(probe(source), spec)
+    common = {"ffmpeg": ffmpeg_exe, "settings": EncoderSettings(), "workdir": tmp_path}
+
+    whole = tune_plan(plan, source, **common)
+    assert [d.dropped for d in whole.decisions] == [False, True]
+    assert [r.name for r in whole.plan.renditions] == ["180p"]
+
+    chunk = tune_plan(plan, source, within=(4.0, 4.0), drop_rungs=False, **common)
+    assert [r.name for r in chunk.plan.renditions] == ["180p", "120p"]
+    assert [r.crf for r in chunk.plan.renditions] == [d.crf for d in chunk.decisions]
+    assert not any(d.dropped for d in chunk.decisions)
+    # starved as in the whole title (rate-limited, under the floor), kept all the same
+    assert chunk.decisions[1].rate_limited and chunk.decisions[1].vmaf < FLOOR_VMAF
