@@ -7,8 +7,12 @@
   audio of the whole source for ``i = N``, and with ``spec.transcribe`` its captions
   (``captions.py``, as a one-pass encode makes them: the whole source's main audio
   stream; the engine loaded before the audio encode, so a missing model fails the step
-  at once). It publishes its output at
-  ``<output>chunks/<i>/`` (with a ``manifest.json`` of the step, stored last) and sends
+  at once). A video chunk under ``rateControl: PerTitle`` chooses its own CRFs: the
+  probe (``probe_encode.tune_plan``) samples the chunk's span only, and drops no rung (the
+  chunks decide apart and must make the same rungs); ``stitchable`` x264 keeps the
+  chunks' init segments alike (``chunks.py``). It publishes its output at
+  ``<output>chunks/<i>/`` (with a ``manifest.json`` of the step, stored last: the
+  chunk's span and the CRF of each rung) and sends
   ``encoding.running`` (the same webhook-id from every step: applied once) and, if it
   fails, ``encoding.failed``; never ``succeeded``. A step past the chunks the video has
   room for (a short video) publishes an empty step;
@@ -38,6 +42,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from fractions import Fraction
 from pathlib import Path
 
 from podv5_contract.callbacks import CallbackRejected
@@ -72,7 +77,9 @@ from .join import (
     place_poster,
     tile_storyboard,
 )
-from .ladder import plan_encoding
+from .ladder import EncodePlan, plan_encoding
+from .probe_encode import tune_plan
+from .rate_control import rendition_crf
 from .report import Reporter
 from .result import build_manifest
 from .run import Cancelled, ExitCode, JobFailed, WorkerConfig, _make_workdir, _remux_mp4
@@ -203,18 +210,37 @@ def _chunk(spec: EncodingJobSpec, config: WorkerConfig, index: int, workdir: Pat
             for rendition in plan.renditions:
                 (out / layout.variant_dir(rendition.name)).mkdir(parents=True)
             (out / THUMBS_DIR).mkdir()
+            tuned = _tune_chunk(plan, span, source, config, workdir)
             cmd = build_chunk_command(
-                plan, span, ffmpeg=config.ffmpeg, source=source, out_dir=out,
+                tuned, span, ffmpeg=config.ffmpeg, source=source, out_dir=out,
                 settings=config.settings,
             )  # fmt: skip
             _ffmpeg(cmd, f"chunk {index}")
-            record.update(kind="video", span=asdict(span))
+            crfs = {r.name: rendition_crf(r) for r in tuned.renditions}  # Fixed: none used
+            crfs = crfs if tuned.rate_control != "Fixed" else {}
+            record.update(kind="video", span=asdict(span), crfs=crfs)
     (out / CHUNK_MANIFEST).write_text(json.dumps(record) + "\n")
     try:
         storage.publish(out, chunk_prefix(spec, index))
     except storage.StorageError as exc:
         raise JobFailed("storage_error", str(exc)) from exc
     log.info("step %d (%s) done in %.2f s", index, record["kind"], time.monotonic() - started)
+
+
+def _tune_chunk(
+    plan: EncodePlan, span: ChunkSpan, source: Path, config: WorkerConfig, workdir: Path
+) -> EncodePlan:
+    """``plan`` with the CRFs ``PerTitle`` chooses for this chunk alone: the probe samples
+    the chunk's own span (``per_title.sample_spans`` within it), every rung is kept (the
+    chunks decide apart, they must make the same rungs); a failed probe leaves the static
+    CRFs (``probe_encode.tune_plan``). Other rate controls: ``plan`` as it is."""
+    rate = Fraction(plan.frame_rate or 25)
+    start = float(span.first_frame / rate)
+    end = plan.duration if span.end_frame is None else float(span.end_frame / rate)
+    return tune_plan(
+        plan, source, ffmpeg=config.ffmpeg, settings=config.settings, workdir=workdir,
+        within=(start, min(end, plan.duration) - start), drop_rungs=False,
+    ).plan  # fmt: skip
 
 
 def _ffmpeg(cmd: list[str], what: str) -> None:
@@ -240,6 +266,9 @@ def _join(spec: EncodingJobSpec, config: WorkerConfig, workdir: Path) -> dict:
             raise JobFailed("invalid_output", f"step {index} has no output: {exc}") from exc
         steps.append((record, folder))
     info = media_info_from_json(steps[0][0]["source"])
+    for record, _ in steps:
+        if record.get("crfs"):
+            log.info("chunk %d CRFs: %s", record["index"], record["crfs"])
     plan = plan_encoding(info, spec)
     video = [(ChunkSpan(**r["span"]), f) for r, f in steps if r["kind"] == "video"]
     audio_record, audio_dir = steps[-1]  # the audio step: its audio (if any), its captions

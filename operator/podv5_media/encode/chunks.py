@@ -27,6 +27,11 @@ keyframe at that boundary; keyframes are forced at ``(s + n) * D`` as there.
 Each chunk's HLS muxer splits segments on those keyframes; its timestamps start at 0
 (the join moves them, see ``fmp4.py``), and its init segments carry no edit list
 (``use_editlist=0``), so every chunk's init segment of a rendition is the same bytes.
+That holds even when the chunks' CRFs differ (``PerTitle``: each chunk probes its own
+span, ``chunked.py``): x264 writes its rate control's initial QP into the PPS
+(``pic_init_qp``), so its H.264 rungs are encoded with ``stitchable=1`` (x264: header
+parameters independent of the content and of the rate control, made for encodes of
+parts joined later); the HDR rendition (x265) keeps one static CRF in every chunk.
 """
 
 from __future__ import annotations
@@ -98,6 +103,10 @@ class ChunkSpan:
     thumbs_from: int = 0
     thumbs_to: int = 0
     poster: bool = False
+
+
+#: x264 option of every chunk's H.264 rung: the same SPS/PPS (init segment) at any CRF
+STITCHABLE = "stitchable=1"
 
 
 def segment_fraction(plan: EncodePlan) -> Fraction:
@@ -268,13 +277,19 @@ def build_chunk_command(
     cmd += ["-map_metadata", "-1", "-map_chapters", "-1"]
     seg = segment_fraction(plan)
     encoder = video_encoder_args(plan, settings)
-    # keyframes on the one-pass encode's instants: (first segment + n) * D
+    # keyframes on the one-pass encode's instants: (first segment + n) * D; ffmpeg's ``t``
+    # counts from the chunk's first frame (first_frame / R of the source's timeline), and
+    # 1 µs of slack keeps a frame right on a boundary (rounding) a keyframe, as ceil() does
+    rate = Fraction(plan.frame_rate)
+    offset = f"{span.first_frame}*{rate.denominator}/{rate.numerator}"
     encoder[encoder.index("-force_key_frames") + 1] = (
-        f"expr:gte(t,({span.first_segment}+n_forced)*{plan.segment_duration:g})"
+        f"expr:gte(t,({span.first_segment}+n_forced)*{plan.segment_duration:g}-{offset}-1e-6)"
     )
     cmd += encoder
     for i, rendition in enumerate(renditions):
         cmd += video_rate_args(plan, rendition, stream=i)
+        if not rendition.hdr:  # x264: parameter sets whatever the CRF (see the docstring)
+            cmd += [f"-x264-params:v:{i}", STITCHABLE]
     muxer = hls_muxer_args(video, out)
     # the muxer cuts where a keyframe is at least k * hls_time after the chunk's first
     # frame; keyframes fall on (first segment + k) * D, up to one frame less after it

@@ -98,10 +98,12 @@ class RungDecision:
     dropped: bool
 
 
-def sample_spans(duration: float) -> tuple[Span, ...]:
+def sample_spans(duration: float, *, start: float = 0.0) -> tuple[Span, ...]:
     """Excerpts to probe in a title of ``duration`` seconds: ``SAMPLE_SHARE`` of it
     (``SAMPLE_MIN``..``SAMPLE_MAX`` s, never more than the title), in the fewest excerpts
-    of at most ``EXCERPT_MAX`` s, each centred in an equal slice of the title."""
+    of at most ``EXCERPT_MAX`` s, each centred in an equal slice of the title. ``start``
+    (seconds): where the sampled span begins in the source (a chunk of a chunked job:
+    its excerpts are sampled by the same rules within its own span)."""
     if duration <= 0:
         return ()
     total = min(duration, max(SAMPLE_MIN, min(SAMPLE_MAX, duration * SAMPLE_SHARE)))
@@ -109,7 +111,7 @@ def sample_spans(duration: float) -> tuple[Span, ...]:
     length = total / count
     slice_ = duration / count
     return tuple(
-        Span(round(max(0.0, slice_ * (i + 0.5) - length / 2), 3), round(length, 3))
+        Span(round(start + max(0.0, slice_ * (i + 0.5) - length / 2), 3), round(length, 3))
         for i in range(count)
     )
 

@@ -138,9 +138,16 @@ def tune_plan(
     ffmpeg: str,
     settings: EncoderSettings,
     workdir: Path | None = None,
+    within: tuple[float, float] | None = None,
+    drop_rungs: bool = True,
 ) -> PerTitleResult:
     """Probe ``source`` and return ``plan`` tuned (``per_title.apply_decisions``); on any
-    probe failure, ``plan`` unchanged (with a warning)."""
+    probe failure, ``plan`` unchanged (with a warning).
+
+    ``within``: ``(start, duration)`` in seconds of the source, the span to sample (a
+    chunk of a chunked job, ``chunked.py``); None: the whole title. ``drop_rungs=False``:
+    CRFs only, every rung kept (the chunks of a job must all make the same rungs, and
+    each decides alone)."""
     if not plan.has_video or plan.rate_control != "PerTitle":
         return PerTitleResult(plan)
     # the SDR ladder only: an HDR rendition (HEVC) keeps its static CRF
@@ -148,13 +155,16 @@ def tune_plan(
     started, cpu = time.monotonic(), _children_cpu()
     folder = Path(tempfile.mkdtemp(prefix="per-title-", dir=workdir))
     try:
-        points = _probe(sdr, source, ffmpeg=ffmpeg, settings=settings, folder=folder)
+        spans = sample_spans(within[1], start=within[0]) if within else None
+        points = _probe(sdr, source, ffmpeg=ffmpeg, settings=settings, folder=folder, spans=spans)
     except (FfmpegError, OSError, ValueError, KeyError) as exc:
         log.warning("per-title probe failed, static CRFs instead: %s", exc)
         return PerTitleResult(plan, cpu_seconds=_children_cpu() - cpu)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     decisions = tuple(choose(r, points[r.name], top=i == 0) for i, r in enumerate(sdr.renditions))
+    if not drop_rungs:
+        decisions = tuple(dataclasses.replace(d, dropped=False) for d in decisions)
     result = PerTitleResult(
         plan=apply_decisions(plan, decisions),
         decisions=decisions,
@@ -163,7 +173,8 @@ def tune_plan(
         seconds=time.monotonic() - started,
     )
     log.info(
-        "per-title probe in %.1f s (%.1f CPU s): %s",
+        "per-title probe%s in %.1f s (%.1f CPU s): %s",
+        f" of {within[0]:.3f}+{within[1]:.3f} s" if within else "",
         result.seconds,
         result.cpu_seconds,
         "; ".join(
@@ -176,9 +187,15 @@ def tune_plan(
 
 
 def _probe(
-    plan: EncodePlan, source, *, ffmpeg: str, settings: EncoderSettings, folder: Path
+    plan: EncodePlan,
+    source,
+    *,
+    ffmpeg: str,
+    settings: EncoderSettings,
+    folder: Path,
+    spans: tuple[Span, ...] | None = None,
 ) -> dict[str, tuple[ProbePoint, ...]]:
-    spans = sample_spans(plan.duration)
+    spans = sample_spans(plan.duration) if spans is None else spans
     if not spans:
         raise ValueError("nothing to probe: the source has no duration")
     # per rung and CRF: bits, seconds, VMAF x frames, frames

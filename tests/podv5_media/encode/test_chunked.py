@@ -77,6 +77,9 @@ def _encodes(long_clip, tmp_path_factory):
                 "output": output.as_uri() + "/",
                 "ladder": LADDER,
                 "segmentDuration": 4,
+                # the same rungs both ways: one-pass PerTitle may drop a rate-starved
+                # rung, a chunked job never does (test_chunked_per_title.py)
+                "rateControl": "CappedCRF",
                 **extra,
             }
             if extra:

@@ -112,7 +112,12 @@ def test_chunk_command_keeps_the_one_pass_keyframes_and_timeline():
     line = " ".join(cmd)
     assert cmd[cmd.index("-i") - 1] == "18.200000" and "-copyts" in cmd
     assert "fps=25:start_time=0,format=yuv420p,trim=start_pts=500:end_pts=1000" in line
-    assert cmd[cmd.index("-force_key_frames") + 1] == "expr:gte(t,(5+n_forced)*4)"
+    # ffmpeg's t counts from the chunk's first frame (source 20 s): 0, 4, 8 s... of the chunk
+    assert cmd[cmd.index("-force_key_frames") + 1] == ("expr:gte(t,(5+n_forced)*4-500*1/25-1e-6)")
+    # x264 parameter sets that do not depend on the chunk's CRF: one init segment
+    assert [cmd[i + 1] for i, a in enumerate(cmd) if a.startswith("-x264-params:v:")] == [
+        "stitchable=1"
+    ] * len(plan.renditions)
     assert "-hls_segment_options use_editlist=0" in line and "-c:a" not in cmd
     assert "select='gte(t,(2+selected_n)*" in line and "-start_number 2" in line
 

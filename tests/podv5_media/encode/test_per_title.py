@@ -89,6 +89,16 @@ def test_a_short_clip_is_probed_for_at_least_two_seconds_and_never_past_its_end(
 # --- reading the probe points ----------------------------------------------------------------
 
 
+def test_a_chunk_is_probed_within_its_own_span_by_the_same_rules():
+    # the third of four 15-minute chunks of an hour: 4 % of it (capped), inside it
+    spans = sample_spans(900.0, start=1800.0)
+    assert [(s.start - 1800.0, s.duration) for s in spans] == [
+        (pytest.approx(s.start), s.duration) for s in sample_spans(900.0)
+    ]
+    assert all(1800.0 <= s.start < s.start + s.duration <= 2700.0 for s in spans)
+    assert sum(s.duration for s in spans) == pytest.approx(SAMPLE_MAX)
+
+
 def test_the_probe_points_are_read_exactly_and_the_rate_halves_about_every_six_crfs():
     assert vmaf_at(CAMERA, 15) == pytest.approx(96.0)
     assert kbps_at(CAMERA, 23) == pytest.approx(2700)
