@@ -30,6 +30,7 @@ Usage::
     .venv/bin/python bench/chunked_encode.py [--source clip.mp4] [--chunks 8]
     .venv/bin/python bench/chunked_encode.py --generate 1200 --chunks 8 [--again]
 
+``--rate-control`` sets both encodes' ``rateControl`` (default: the spec's, ``PerTitle``).
 ``--again`` runs the one-pass encode a second time after the chunked one, and compares
 with the mean of both (the load of a shared machine drifts during a long run).
 
@@ -133,6 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", type=Path)
     parser.add_argument("--generate", type=int, default=0, help="seconds of a generated clip")
+    parser.add_argument(
+        "--rate-control", default=EncodingJobSpec.model_fields["rate_control"].default,
+        choices=["PerTitle", "CappedCRF", "Fixed"],
+        help="rateControl of both encodes (default: the spec's default)",
+    )  # fmt: skip
     parser.add_argument("--content", choices=("lecture", "pattern"), default="lecture")
     parser.add_argument("--chunks", type=int, default=8)
     parser.add_argument(
@@ -154,11 +160,12 @@ def main() -> None:
     env = {"MEDIA_ENCODE_SCRATCH_DIR": str(work / "scratch")}
     base = {"videoId": str(uuid.uuid4()), "source": source.resolve().as_uri(),
             "ladder": [r.model_dump(mode="json", by_alias=True) for r in DEFAULT_LADDER],
-            "segmentDuration": 4}  # fmt: skip
+            "segmentDuration": 4, "rateControl": args.rate_control}  # fmt: skip
     gaps = [b - a for a, b in itertools.pairwise(keyframes(source))]
     print(f"source: {source} ({source.stat().st_size / 1e6:.1f} MB); keyframes every "
           f"{min(gaps, default=0):.1f}-{max(gaps, default=0):.1f} s; {os.cpu_count()} CPUs; "
           f"{load()}")  # fmt: skip
+    print(f"rateControl: {args.rate_control} (one pass and chunks alike)")
 
     one = {**base, "jobId": str(uuid.uuid4()), "output": (work / "one").as_uri() + "/"}
     EncodingJobSpec.model_validate(one)
