@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,18 @@ def wait_until(predicate: Callable, timeout: float = 30, interval: float = 0.1, 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
         time.sleep(interval)
+
+
+#: a refused request in the operator's log: the API server's reason, the Kubernetes
+#: client's ``(403)``, a status ``code`` of 403, or an access log's ``" 403 `` (a bare
+#: "403" would also match log timestamps' milliseconds, ``22:29:22,403``)
+DENIED = re.compile(r"Forbidden|\(403\)|'code': 403|\"code\": 403|\" 403 ")
+
+
+def denied_requests(log: str) -> list[str]:
+    """The lines of an operator's ``log`` that tell of a request the API server refused
+    (RBAC): ``[]`` when it had every right it needed."""
+    return [line for line in log.splitlines() if DENIED.search(line)]
 
 
 @pytest.fixture(scope="session")
