@@ -98,15 +98,22 @@ class RungDecision:
     dropped: bool
 
 
-def sample_spans(duration: float, *, start: float = 0.0) -> tuple[Span, ...]:
+def sample_spans(
+    duration: float, *, start: float = 0.0, title: float | None = None
+) -> tuple[Span, ...]:
     """Excerpts to probe in a title of ``duration`` seconds: ``SAMPLE_SHARE`` of it
     (``SAMPLE_MIN``..``SAMPLE_MAX`` s, never more than the title), in the fewest excerpts
-    of at most ``EXCERPT_MAX`` s, each centred in an equal slice of the title. ``start``
-    (seconds): where the sampled span begins in the source (a chunk of a chunked job:
-    its excerpts are sampled by the same rules within its own span)."""
+    of at most ``EXCERPT_MAX`` s, each centred in an equal slice of the title.
+
+    A chunk of a chunked job: ``start`` (seconds) is where its span begins in the source
+    and ``title`` the whole title's duration (seconds); the chunk samples its share of
+    what a one-pass probe of the title samples (at least ``SAMPLE_MIN`` s), so the
+    chunks' probes add up to about one title's, not one each."""
     if duration <= 0:
         return ()
-    total = min(duration, max(SAMPLE_MIN, min(SAMPLE_MAX, duration * SAMPLE_SHARE)))
+    whole = title if title and title > duration else duration
+    budget = max(SAMPLE_MIN, min(SAMPLE_MAX, whole * SAMPLE_SHARE)) * duration / whole
+    total = min(duration, max(SAMPLE_MIN, budget))
     count = max(1, math.ceil(total / EXCERPT_MAX - 1e-9))
     length = total / count
     slice_ = duration / count

@@ -145,7 +145,8 @@ def tune_plan(
     probe failure, ``plan`` unchanged (with a warning).
 
     ``within``: ``(start, duration)`` in seconds of the source, the span to sample (a
-    chunk of a chunked job, ``chunked.py``); None: the whole title. ``drop_rungs=False``:
+    chunk of a chunked job, ``chunked.py``: its share of the title's sampling budget);
+    None: the whole title. ``drop_rungs=False``:
     CRFs only, every rung kept (the chunks of a job must all make the same rungs, and
     each decides alone)."""
     if not plan.has_video or plan.rate_control != "PerTitle":
@@ -155,7 +156,9 @@ def tune_plan(
     started, cpu = time.monotonic(), _children_cpu()
     folder = Path(tempfile.mkdtemp(prefix="per-title-", dir=workdir))
     try:
-        spans = sample_spans(within[1], start=within[0]) if within else None
+        spans = (
+            sample_spans(within[1], start=within[0], title=plan.duration) if within else None
+        )
         points = _probe(sdr, source, ffmpeg=ffmpeg, settings=settings, folder=folder, spans=spans)
     except (FfmpegError, OSError, ValueError, KeyError) as exc:
         log.warning("per-title probe failed, static CRFs instead: %s", exc)

@@ -99,6 +99,19 @@ def test_a_chunk_is_probed_within_its_own_span_by_the_same_rules():
     assert sum(s.duration for s in spans) == pytest.approx(SAMPLE_MAX)
 
 
+def test_the_chunks_of_a_title_share_its_sampling_budget():
+    # an hour in four chunks: each samples a quarter of the title's 20 s, inside itself
+    chunks = [sample_spans(900.0, start=900.0 * i, title=3600.0) for i in range(4)]
+    assert [sum(s.duration for s in spans) for spans in chunks] == [
+        pytest.approx(5.0, abs=0.01)
+    ] * 4
+    assert all(900.0 * i <= s.start <= 900.0 * (i + 1) for i, c in enumerate(chunks) for s in c)
+    # ...but never less than SAMPLE_MIN each: a 20-minute lecture in 8 chunks
+    eighth = sample_spans(150.0, start=150.0, title=1200.0)
+    assert sum(s.duration for s in eighth) == pytest.approx(2.5, abs=0.01)
+    assert sum(s.duration for s in sample_spans(30.0, title=1200.0)) == pytest.approx(2.0, abs=0.01)
+
+
 def test_the_probe_points_are_read_exactly_and_the_rate_halves_about_every_six_crfs():
     assert vmaf_at(CAMERA, 15) == pytest.approx(96.0)
     assert kbps_at(CAMERA, 23) == pytest.approx(2700)
