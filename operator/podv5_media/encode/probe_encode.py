@@ -156,9 +156,7 @@ def tune_plan(
     started, cpu = time.monotonic(), _children_cpu()
     folder = Path(tempfile.mkdtemp(prefix="per-title-", dir=workdir))
     try:
-        spans = (
-            sample_spans(within[1], start=within[0], title=plan.duration) if within else None
-        )
+        spans = sample_spans(within[1], start=within[0], title=plan.duration) if within else None
         points = _probe(sdr, source, ffmpeg=ffmpeg, settings=settings, folder=folder, spans=spans)
     except (FfmpegError, OSError, ValueError, KeyError) as exc:
         log.warning("per-title probe failed, static CRFs instead: %s", exc)
