@@ -95,17 +95,24 @@ def start_server(port: int, env: dict, workers: int = 1) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def wait_until_up(base: str, server: subprocess.Popen) -> None:
-    for _ in range(300):
+class ServerDidNotStart(RuntimeError):
+    """The API server exited, or did not answer, during start-up."""
+
+
+def wait_until_up(base: str, server: subprocess.Popen, *, timeout: float = 60) -> None:
+    """Wait until the server ``start_server`` started answers ``/healthz`` with 200;
+    raises ServerDidNotStart if it exits first or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         if server.poll() is not None:
-            sys.exit("the API server exited during start-up; see its log above")
+            raise ServerDidNotStart("the API server exited during start-up; see its log above")
         try:
-            if httpx.get(f"{base}/api/openapi.json", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    sys.exit("the API server did not come up within 60 s")
+    raise ServerDidNotStart(f"the API server did not come up within {timeout:.0f} s")
 
 
 def run(video_path: Path, base: str, api: httpx.Client) -> dict:
@@ -172,7 +179,10 @@ def main() -> None:
         say(f"starting the API on {base}")
         server = start_server(port, env)
         try:
-            wait_until_up(base, server)
+            try:
+                wait_until_up(base, server)
+            except ServerDidNotStart as exc:
+                sys.exit(str(exc))
             with httpx.Client(base_url=base, timeout=30) as api:
                 player = run(video_path.resolve(), base, api)
             print(json.dumps(player, indent=2))

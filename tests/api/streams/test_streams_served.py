@@ -36,7 +36,7 @@ from tests.conftest import make_clip
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "scripts"))
-from demo import start_server  # noqa: E402
+from demo import start_server, wait_until_up  # noqa: E402
 
 MAX_STREAMS = 60
 READ = httpx.Timeout(10, read=120)
@@ -102,16 +102,7 @@ def _serve(tmp_path_factory, database_url: str):
         )  # fmt: skip
     proc = start_server(port, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "the server exited during start-up"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
+        wait_until_up(base, proc)
         yield base
     finally:
         proc.terminate()

@@ -16,7 +16,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,7 @@ from tusclient import client as tus_client
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "scripts"))
-from demo import start_server  # noqa: E402
+from demo import start_server, wait_until_up  # noqa: E402
 
 STALL_SECONDS = 6
 
@@ -58,16 +57,7 @@ def server(tmp_path_factory):
     )  # fmt: skip
     proc = start_server(port, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "the server exited during start-up"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
+        wait_until_up(base, proc)
         yield base, tmp / "var" / "media" / "uploads"
     finally:
         proc.terminate()
